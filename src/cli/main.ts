@@ -1,0 +1,35 @@
+import { Command, CommanderError } from "commander";
+import { KmodforgeError } from "../core/errors.js";
+import { COMMANDS } from "./commands/index.js";
+
+/**
+ * `kmodforge`: build, verify and package an out-of-tree kernel module for every kernel a fleet runs.
+ * Nothing here runs on import (the Dagger runtime imports every file under src/); bin/kmodforge.js calls main().
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command("kmodforge")
+    .description("Build, verify and package out-of-tree Linux kernel modules for every kernel a fleet runs.")
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+/** Prints a failure on stderr (never stdout, which may carry JSON) and returns its exit code. */
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
+    return 2;
+  }
+  if (err instanceof KmodforgeError) {
+    process.stderr.write(`kmodforge: ${err.message}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(`kmodforge: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+  return 1;
+}

@@ -1,0 +1,166 @@
+import { z } from "zod";
+import { ARCHES, type Arch, normaliseArch } from "./arch.js";
+import { type FieldIssue, InvalidInputError, type Result, fail, ok, showValue } from "./errors.js";
+import { DISTROS, type Distro, type HeaderPackageSpec, type ParsedRelease } from "../distros/adapter.js";
+import { adapterFor, normaliseDistro } from "../distros/registry.js";
+
+/**
+ * Kernel identity: the key every downstream step (header resolution, builds, matrix, on-demand service, loader)
+ * uses. `uname -r` alone is not enough (Ubuntu ships one release string in two series built with different
+ * compilers), so the distribution version and arch are part of it.
+ */
+
+export const MAX_RELEASE_LENGTH = 128;
+export const MAX_DRIVER_VERSION_LENGTH = 64;
+
+/** Characters a kernel release may hold. Anything that could reach a shell or a URL path is outside this set. */
+const RELEASE_CHARS = /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/;
+
+/** Raw input as it arrives from a CLI flag, an HTTP body, a crawler file or a Dagger argument. */
+export interface IdentityInput {
+  kernelRelease: unknown;
+  distro: unknown;
+  distroVersion: unknown;
+  arch: unknown;
+  driverVersion?: unknown;
+}
+
+export interface KernelIdentity {
+  distro: Distro;
+  distroVersion: string;
+  arch: Arch;
+  kernelRelease: string;
+  driverVersion?: string;
+  upstreamVersion: string;
+  sublevelKnown: boolean;
+  abi: string;
+  flavour: string;
+  distroTag: string;
+  /** Packages a build on an x86_64 host (the default build host) needs; cross builds take host-arch kbuild. */
+  headerPackages: HeaderPackageSpec[];
+}
+
+/** The five fields that identify a kernel build for a module; everything else is derived from them. */
+export type IdentityKey = Pick<KernelIdentity, "distro" | "distroVersion" | "arch" | "kernelRelease" | "driverVersion">;
+
+function issue(field: string, given: unknown, expected: string, why?: string): FieldIssue {
+  const shown = showValue(given ?? "");
+  return { field, given: typeof given === "string" ? given : String(given), expected, message: `${field}: ${why ?? "invalid value"} ${shown}; expected ${expected}` };
+}
+
+/** Validates one free-text token (release, driver version) against the safe character set. */
+export function checkToken(field: string, value: unknown, maxLength: number, expected: string): FieldIssue | string {
+  if (typeof value !== "string" || value.length === 0) return issue(field, value, expected, "missing or not a string:");
+  if (value.length > maxLength) return issue(field, value, `${expected} (at most ${maxLength} characters)`, `too long (${value.length} characters):`);
+  if (value.includes("..")) return issue(field, value, expected, "contains '..':");
+  if (!RELEASE_CHARS.test(value)) return issue(field, value, expected, "contains characters outside [A-Za-z0-9._+~-]:");
+  return value;
+}
+
+const rawSchema = z.object({
+  kernelRelease: z.unknown(),
+  distro: z.unknown(),
+  distroVersion: z.unknown(),
+  arch: z.unknown(),
+  driverVersion: z.unknown().optional(),
+});
+
+export interface ParseOptions {
+  /** Arch of the machine that compiles; decides which kbuild package a Debian cross build takes. */
+  hostArch?: Arch;
+}
+
+/**
+ * Parses and normalises an identity. Never throws: every problem is returned as an InvalidInputError naming the
+ * field, the value given and the form expected. Whether the identity is in the supported matrix is a separate
+ * question (see targets).
+ */
+export function parseIdentity(input: IdentityInput, options: ParseOptions = {}): Result<KernelIdentity, InvalidInputError> {
+  const shape = rawSchema.safeParse(input);
+  if (!shape.success) return fail(new InvalidInputError([issue("input", input, "an object with kernelRelease, distro, distroVersion, arch")]));
+  const raw = shape.data;
+  const issues: FieldIssue[] = [];
+
+  const release = checkToken("kernelRelease", raw.kernelRelease, MAX_RELEASE_LENGTH, "a kernel release such as 6.1.0-18-amd64 or 5.14.0-427.el9.x86_64");
+  if (typeof release !== "string") issues.push(release);
+
+  let distro: Distro | undefined;
+  if (typeof raw.distro !== "string" || raw.distro.length > 32) issues.push(issue("distro", raw.distro, `one of ${DISTROS.join(", ")}`));
+  else {
+    distro = normaliseDistro(raw.distro);
+    if (!distro) issues.push(issue("distro", raw.distro, `one of ${DISTROS.join(", ")}`, "unknown distribution"));
+  }
+
+  let arch: Arch | undefined;
+  if (typeof raw.arch !== "string" || raw.arch.length > 16) issues.push(issue("arch", raw.arch, `one of ${ARCHES.join(", ")} (or amd64, arm64)`));
+  else {
+    arch = normaliseArch(raw.arch);
+    if (!arch) issues.push(issue("arch", raw.arch, `one of ${ARCHES.join(", ")} (or amd64, arm64)`, "unknown architecture"));
+  }
+
+  let driverVersion: string | undefined;
+  if (raw.driverVersion !== undefined && raw.driverVersion !== null && raw.driverVersion !== "") {
+    const dv = checkToken("driverVersion", raw.driverVersion, MAX_DRIVER_VERSION_LENGTH, "a version such as 1.2.3 or v0.5.16");
+    if (typeof dv === "string") driverVersion = dv;
+    else issues.push(dv);
+  }
+
+  let distroVersion: string | undefined;
+  if (distro) {
+    const adapter = adapterFor(distro);
+    if (typeof raw.distroVersion !== "string" && typeof raw.distroVersion !== "number") {
+      issues.push(issue("distroVersion", raw.distroVersion, "a distribution version such as 12, 22.04, 9, 2023"));
+    } else {
+      const text = String(raw.distroVersion);
+      if (text.length > 32 || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(text)) {
+        issues.push(issue("distroVersion", text, "a distribution version such as 12, 22.04, 9, 2023"));
+      } else {
+        const v = adapter.normaliseVersion(distro, text);
+        if (typeof v === "string") distroVersion = v;
+        else issues.push(v);
+      }
+    }
+  }
+
+  if (issues.length > 0 || !distro || !arch || distroVersion === undefined || typeof release !== "string") {
+    return fail(new InvalidInputError(issues));
+  }
+
+  const adapter = adapterFor(distro);
+  const ctx = { kernelRelease: release, distroVersion, arch };
+  let parsed: ParsedRelease | FieldIssue[];
+  try {
+    parsed = adapter.parseRelease(distro, ctx);
+  } catch (err) {
+    // An adapter bug must not escape as an unhandled throw; report it against the release field.
+    parsed = [issue("kernelRelease", release, "a release this distribution's rules can read", `could not be read (${(err as Error).message}):`)];
+  }
+  if (Array.isArray(parsed)) return fail(new InvalidInputError(parsed));
+
+  const headerPackages = adapter.headerPackages(distro, { ...ctx, parsed, hostArch: options.hostArch ?? "x86_64" });
+  const identity: KernelIdentity = {
+    distro,
+    distroVersion,
+    arch,
+    kernelRelease: release,
+    ...(driverVersion ? { driverVersion } : {}),
+    upstreamVersion: parsed.upstreamVersion,
+    sublevelKnown: parsed.sublevelKnown,
+    abi: parsed.abi,
+    flavour: parsed.flavour,
+    distroTag: parsed.distroTag,
+    headerPackages,
+  };
+  return ok(identity);
+}
+
+/** The identifying fields only, in canonical order: what names, cache keys and dedup keys are computed from. */
+export function identityKey(id: IdentityKey): IdentityKey {
+  return {
+    distro: id.distro,
+    distroVersion: id.distroVersion,
+    arch: id.arch,
+    kernelRelease: id.kernelRelease,
+    ...(id.driverVersion ? { driverVersion: id.driverVersion } : {}),
+  };
+}
