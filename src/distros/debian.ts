@@ -16,6 +16,11 @@ const CODENAMES: Record<string, string> = {
   duke: "15",
 };
 
+/** Codename of a Debian major version (`12` → `bookworm`), or undefined when unknown. */
+export function debianCodename(version: string): string | undefined {
+  return Object.entries(CODENAMES).find(([, v]) => v === version)?.[0];
+}
+
 const FLAVOUR = "((?:rt-|cloud-)?(?:amd64|arm64)(?:-16k)?)";
 const ABI_STYLE = new RegExp(`^(\\d+)\\.(\\d+)\\.0-((?:0\\.(?:bpo|deb(\\d+))\\.)?(\\d+))-${FLAVOUR}$`);
 const BPO_STYLE = /^0\.bpo\.(\d+)$/;

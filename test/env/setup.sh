@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs on a Debian 12 machine (as root): npm packages, Debian packages, and the
-# prepared roots and servers under $KMODFORGE_TEST_CACHE. Every step is idempotent, so a second run is fast.
+# Installs what the test suite needs on a Debian 12 machine (as root): the host setup for local builds, then each
+# test step (Debian packages, prepared roots, cached downloads) under $KMODFORGE_TEST_CACHE. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DEBIAN_FRONTEND=noninteractive
 export KMODFORGE_TEST_CACHE="${KMODFORGE_TEST_CACHE:-/var/cache/kmodforge-test}"
 mkdir -p "$KMODFORGE_TEST_CACHE"
 
-npm ci --no-audit --no-fund
+bash scripts/setup-host.sh
 
-# Each step lives in its own file, run in name order: 10-apt.sh, 20-…
+# Each step lives in its own file, run in name order.
 for step in test/env/steps/*.sh; do
   echo "== setup: $(basename "$step")"
   bash "$step"

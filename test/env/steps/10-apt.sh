@@ -1,11 +1,7 @@
 #!/usr/bin/env bash
-# Debian packages the tests use. Other steps append their own needs in their own files.
+# Debian packages only the tests use (the build tools come from scripts/setup-host.sh).
 set -euo pipefail
-PACKAGES=(
-  ca-certificates curl gnupg gpgv debian-archive-keyring xz-utils zstd binutils file
-  make gcc bc libelf-dev libssl-dev kmod dwarves cpio rpm2cpio
-  gcc-aarch64-linux-gnu
-)
+PACKAGES=(gnupg)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -1,0 +1,172 @@
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { ARCH_FACTS, type Arch } from "../core/arch.js";
+import { parseDeb822 } from "../core/deb822.js";
+import { KmodforgeError } from "../core/errors.js";
+import { debianCodename } from "../distros/debian.js";
+import { runProcess } from "./run-process.js";
+
+/**
+ * apt with its own state (lists, cache, an empty dpkg status) under a directory we own, for any Debian suite and
+ * architecture, without touching the system's apt state or needing `dpkg --add-architecture`. The mirror is never
+ * named here: it is whatever the host's apt configuration points at (read through `apt-get indextargets`), so a
+ * machine behind its own mirror keeps using it. Signatures and hashes are checked by apt itself.
+ */
+
+export interface DebPackage {
+  name: string;
+  version: string;
+  architecture: string;
+  /** Pool path on the mirror. */
+  filename: string;
+  sha256: string;
+  size: number;
+}
+
+export interface DownloadedDeb extends DebPackage {
+  path: string;
+}
+
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]{1,120}$/;
+const KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
+const DEFAULT_LIST_AGE_MS = 6 * 3600_000;
+
+const stanzaSchema = z.object({
+  Package: z.string().regex(PACKAGE_NAME),
+  Version: z.string().regex(/^[A-Za-z0-9.+~:-]+$/),
+  Architecture: z.string().regex(/^[a-z0-9]+$/),
+  Filename: z.string().min(1),
+  SHA256: z.string().regex(/^[0-9a-f]{64}$/),
+  Size: z.string().regex(/^\d+$/),
+});
+
+/** The mirror URIs the host's apt uses: the main archive and the security archive. */
+export async function hostDebianMirrors(): Promise<{ archive: string; security?: string }> {
+  const r = await runProcess("apt-get", ["indextargets", "--format", "$(REPO_URI)\t$(RELEASE)\t$(TARGET_OF)"], { timeoutMs: 30_000 });
+  if (r.code !== 0) throw new KmodforgeError("EXTERNAL_TOOL_FAILED", `apt-get indextargets failed: ${r.stderr.trim()}`);
+  let archive: string | undefined;
+  let security: string | undefined;
+  for (const line of r.stdout.split("\n")) {
+    const [uri, release, targetOf] = line.split("\t");
+    if (!uri || !release || targetOf !== "deb" || !/^https?:\/\//.test(uri)) continue;
+    if (release.endsWith("-security")) security ??= uri;
+    else archive ??= uri;
+  }
+  if (!archive) throw new KmodforgeError("CONFIG_INVALID", "the host's apt configuration names no Debian archive (apt-get indextargets found none)");
+  return security ? { archive, security } : { archive };
+}
+
+export class PrivateApt {
+  readonly dir: string;
+  readonly debArch: string;
+  readonly codename: string;
+  private ready?: Promise<void>;
+
+  constructor(
+    stateRoot: string,
+    readonly distroVersion: string,
+    readonly arch: Arch,
+    private readonly maxListAgeMs = DEFAULT_LIST_AGE_MS,
+  ) {
+    const codename = debianCodename(distroVersion);
+    if (!codename) throw new KmodforgeError("UNSUPPORTED_TARGET", `no Debian codename known for version ${JSON.stringify(distroVersion)}`);
+    this.codename = codename;
+    this.debArch = ARCH_FACTS[arch].deb;
+    this.dir = join(stateRoot, `${codename}-${this.debArch}`);
+  }
+
+  private options(): string[] {
+    const o = (k: string, v: string) => ["-o", `${k}=${v}`];
+    return [
+      ...o("Dir::Etc::SourceList", join(this.dir, "sources.list")),
+      ...o("Dir::Etc::SourceParts", join(this.dir, "sources.list.d")),
+      ...o("Dir::State::Lists", join(this.dir, "lists")),
+      ...o("Dir::State::Status", join(this.dir, "status")),
+      ...o("Dir::Cache", join(this.dir, "cache")),
+      ...o("APT::Architecture", this.debArch),
+      ...o("APT::Architectures", this.debArch),
+      ...o("APT::Sandbox::User", "root"),
+      ...o("Acquire::Languages", "none"),
+    ];
+  }
+
+  private async writeSources(): Promise<void> {
+    const mirrors = await hostDebianMirrors();
+    const signed = existsSync(KEYRING) ? ` signed-by=${KEYRING}` : "";
+    const head = `deb [arch=${this.debArch}${signed}]`;
+    const c = this.codename;
+    const lines = [`${head} ${mirrors.archive} ${c} main`, `${head} ${mirrors.archive} ${c}-updates main`, `${head} ${mirrors.archive} ${c}-backports main`];
+    if (mirrors.security) lines.push(`${head} ${mirrors.security} ${c}-security main`);
+    for (const sub of ["lists/partial", "cache/archives/partial", "sources.list.d"]) await mkdir(join(this.dir, sub), { recursive: true });
+    await writeFile(join(this.dir, "sources.list"), `${lines.join("\n")}\n`);
+    if (!existsSync(join(this.dir, "status"))) await writeFile(join(this.dir, "status"), "");
+  }
+
+  /** Refreshes the package lists when missing, older than the allowed age, or when `force` is set. */
+  async update(force = false): Promise<void> {
+    const stamp = join(this.dir, "updated");
+    const age = existsSync(stamp) ? Date.now() - (await stat(stamp)).mtimeMs : Number.POSITIVE_INFINITY;
+    if (!force && age < this.maxListAgeMs) return;
+    await this.writeSources();
+    const r = await runProcess("apt-get", [...this.options(), "-q", "update"], { timeoutMs: 300_000 });
+    // A suite that does not exist for this release (e.g. no -backports) only makes apt warn; the lists that did
+    // arrive are usable. Fail only when apt got nothing at all.
+    const lists = (await readdir(join(this.dir, "lists"))).filter((f) => f.endsWith("_Packages") || f.includes("_Packages."));
+    if (lists.length === 0) {
+      throw new KmodforgeError("EXTERNAL_TOOL_FAILED", `apt-get update (${this.codename}/${this.debArch}) fetched no package lists: ${r.stderr.trim().slice(-800)}`);
+    }
+    await writeFile(stamp, new Date().toISOString());
+  }
+
+  private ensure(): Promise<void> {
+    this.ready ??= this.update();
+    return this.ready;
+  }
+
+  /** The candidate version of a package, or undefined when the suites don't have it. */
+  async show(name: string): Promise<DebPackage | undefined> {
+    if (!PACKAGE_NAME.test(name)) throw new KmodforgeError("INVALID_INPUT", `not a Debian package name: ${JSON.stringify(name)}`);
+    await this.ensure();
+    const r = await runProcess("apt-cache", [...this.options(), "show", "--no-all-versions", name], { timeoutMs: 60_000 });
+    if (r.code !== 0) return undefined;
+    const parsed = stanzaSchema.safeParse(parseDeb822(r.stdout)[0]);
+    if (!parsed.success) return undefined;
+    const s = parsed.data;
+    return { name: s.Package, version: s.Version, architecture: s.Architecture, filename: s.Filename, sha256: s.SHA256, size: Number(s.Size) };
+  }
+
+  /** Package names matching an anchored regular expression (apt-cache's own regex syntax). */
+  async names(pattern: string): Promise<string[]> {
+    await this.ensure();
+    const r = await runProcess("apt-cache", [...this.options(), "search", "--names-only", pattern], { timeoutMs: 60_000 });
+    return r.stdout
+      .split("\n")
+      .map((l) => l.split(" - ")[0]!.trim())
+      .filter((n) => PACKAGE_NAME.test(n));
+  }
+
+  /** Downloads the candidate of a package into `destDir` and checks it against the signed metadata's sha256. */
+  async download(name: string, destDir: string): Promise<DownloadedDeb> {
+    const pkg = await this.show(name);
+    if (!pkg) throw new KmodforgeError("HEADERS_UNAVAILABLE", `package ${name} (${this.debArch}) is not in ${this.codename}, -updates, -backports or -security on the configured mirror`);
+    await mkdir(destDir, { recursive: true });
+    const work = await mkdtemp(join(destDir, ".download-"));
+    try {
+      const r = await runProcess("apt-get", [...this.options(), "-q", "download", `${pkg.name}=${pkg.version}`], { cwd: work, timeoutMs: 600_000 });
+      const files = (await readdir(work)).filter((f) => f.endsWith(".deb"));
+      if (r.code !== 0 || files.length !== 1) {
+        throw new KmodforgeError("EXTERNAL_TOOL_FAILED", `apt-get download ${pkg.name}=${pkg.version} failed: ${r.stderr.trim().slice(-800)}`);
+      }
+      const path = join(destDir, files[0]!);
+      const sha256 = createHash("sha256").update(await readFile(join(work, files[0]!))).digest("hex");
+      if (sha256 !== pkg.sha256) throw new KmodforgeError("CHECKSUM_MISMATCH", `${files[0]}: expected sha256 ${pkg.sha256}, got ${sha256}`);
+      await rename(join(work, files[0]!), path);
+      return { ...pkg, path };
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { createPrimaryScanner, type PrimaryPackage } from "../../core/headers/primary-xml.js";
+import { compressionOf, parseRepomd, pickPrimary } from "../../core/headers/repomd.js";
+import { repomdUrl } from "../../core/headers/rpm-repo-plan.js";
+import { resolvePackageUrl } from "../../core/headers/mirror-list.js";
+import type { MissReason, ResolveContext } from "../../core/headers/types.js";
+import { decompressInto } from "./decompress.js";
+import { digest, fetchTyped, hashAlgorithm, type LinkLimits } from "./link-io.js";
+
+/**
+ * Reads one RPM repository: repomd.xml, then the primary index it names, checked against repomd's checksum before
+ * a byte of it is trusted. Keeps the kernel-devel and compiler entries, memoised by primary URL + checksum so a
+ * sweep over many kernels scans each index once.
+ */
+
+export interface RepoIndex {
+  base: string;
+  primaryUrl: string;
+  packages: PrimaryPackage[];
+}
+
+export type RepoRead = { ok: true; index: RepoIndex } | { ok: false; reason: MissReason; detail: string; url: string };
+
+export class PrimaryIndexMemo {
+  private readonly entries = new Map<string, PrimaryPackage[]>();
+  constructor(private readonly maxEntries = 64) {}
+  get(key: string): PrimaryPackage[] | undefined {
+    return this.entries.get(key);
+  }
+  set(key: string, value: PrimaryPackage[]): void {
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, value);
+  }
+}
+
+export async function readRpmRepo(
+  ctx: ResolveContext,
+  base: string,
+  limits: LinkLimits,
+  memo: PrimaryIndexMemo,
+): Promise<RepoRead> {
+  const mdUrl = repomdUrl(base);
+  const md = await fetchTyped(ctx, mdUrl, { timeoutMs: limits.timeoutMs, maxBytes: 4 * 1024 * 1024, cacheable: true });
+  if (!md.ok) return { ...md, url: mdUrl };
+  const entry = pickPrimary(parseRepomd(md.res.body.toString("utf8")));
+  if (!entry) return { ok: false, reason: "malformed", detail: "repomd.xml names no primary index", url: mdUrl };
+  const primaryUrl = resolvePackageUrl(base, entry.href);
+  if (!primaryUrl) return { ok: false, reason: "malformed", detail: `bad primary location ${entry.href}`, url: mdUrl };
+  const memoKey = `${primaryUrl}#${entry.checksum}`;
+  const cached = memo.get(memoKey);
+  if (cached) return { ok: true, index: { base, primaryUrl, packages: cached } };
+  if (entry.size !== undefined && entry.size > limits.maxIndexBytes) {
+    return { ok: false, reason: "too-large", detail: `primary index is ${entry.size} bytes (limit ${limits.maxIndexBytes})`, url: primaryUrl };
+  }
+  if (entry.openSize !== undefined && entry.openSize > limits.maxIndexUnpackedBytes) {
+    return { ok: false, reason: "too-large", detail: `primary index unpacks to ${entry.openSize} bytes`, url: primaryUrl };
+  }
+  const algorithm = hashAlgorithm(entry.checksumType);
+  if (!algorithm) return { ok: false, reason: "malformed", detail: `unsupported checksum type ${entry.checksumType}`, url: mdUrl };
+  const primary = await fetchTyped(ctx, primaryUrl, { timeoutMs: limits.timeoutMs, maxBytes: limits.maxIndexBytes, cacheable: true });
+  if (!primary.ok) return { ...primary, url: primaryUrl };
+  const actual = digest(algorithm, primary.res.body);
+  if (actual !== entry.checksum) {
+    return {
+      ok: false,
+      reason: "checksum-mismatch",
+      detail: `primary index ${entry.checksumType} expected ${entry.checksum}, got ${actual}`,
+      url: primaryUrl,
+    };
+  }
+  const scanner = createPrimaryScanner();
+  const unpacked = await decompressInto(primary.res.body, compressionOf(entry.href), limits.maxIndexUnpackedBytes, (t) => scanner.push(t));
+  if (!unpacked.ok) return { ...unpacked, url: primaryUrl };
+  const result = scanner.finish();
+  if (!result.complete) return { ok: false, reason: "malformed", detail: "primary index ends before </metadata>", url: primaryUrl };
+  memo.set(memoKey, result.packages);
+  return { ok: true, index: { base, primaryUrl, packages: result.packages } };
+}

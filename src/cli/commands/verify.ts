@@ -1,0 +1,96 @@
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { collectModuleFiles } from "../../adapters/module-files.js";
+import { KmodforgeError } from "../../core/errors.js";
+import { parseIdentity } from "../../core/identity.js";
+import { bootTestForIdentity, defaultBootCacheDir, type IdentityBootTestResult } from "../../executors/kernel-boot-test.js";
+
+interface VerifyOptions {
+  kernel: string;
+  distro: string;
+  distroVersion: string;
+  arch: string;
+  module: string[];
+  boot?: boolean;
+  exercise?: string;
+  kernelImage?: string;
+  busybox?: string;
+  timeout: string;
+  cacheDir?: string;
+  serialLog?: string;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * `kmodforge verify --boot`: boots the real kernel of the target under QEMU, loads the module(s), exercises them,
+ * unloads them, and exits 0 only if all of that worked in that kernel.
+ */
+export function registerVerify(program: Command): void {
+  program
+    .command("verify")
+    .description(
+      "Verify built modules against a kernel. With --boot: boot the distribution's real kernel image for that release " +
+        "under QEMU (software emulation, ~10 s), insmod the module(s), exercise them, rmmod them, and report what the " +
+        "kernel said. Exit 0 only when every module loaded, passed the exercise and unloaded cleanly.",
+    )
+    .requiredOption("--kernel <release>", "kernel release as uname -r prints it, e.g. 6.1.0-18-amd64")
+    .requiredOption("--distro <name>", "distribution (kernel images are fetched for debian; others need --kernel-image)")
+    .requiredOption("--distro-version <version>", "distribution version, e.g. 12 or bookworm")
+    .requiredOption("--arch <arch>", "x86_64 or aarch64 (amd64 and arm64 accepted)")
+    .requiredOption("--module <path>", "a .ko / .ko.xz file or an artifact directory; repeat for several (load order)", collect)
+    .option("--boot", "load test: boot the real kernel under QEMU and load the module(s)")
+    .option("--exercise <script>", "shell script run in the guest after loading (default: read/write params and new devices)")
+    .option("--kernel-image <vmlinuz>", "boot this kernel image instead of fetching the distribution's")
+    .option("--busybox <path>", "static busybox for the target arch (default: Debian's busybox-static, fetched)")
+    .option("--timeout <seconds>", "hard limit for the boot; QEMU is killed after it", "180")
+    .option("--cache-dir <dir>", "cache for kernel images, busybox and apt state (default $KMODFORGE_CACHE/boot or ~/.cache/kmodforge/boot)")
+    .option("--serial-log <file>", "write the guest's full serial console here")
+    .option("--json", "print the result as JSON on stdout")
+    .action(async (opts: VerifyOptions) => {
+      if (!opts.boot) {
+        throw new KmodforgeError("INVALID_INPUT", "verify needs --boot (the load test); the static checks run as part of build");
+      }
+      const id = parseIdentity({ kernelRelease: opts.kernel, distro: opts.distro, distroVersion: opts.distroVersion, arch: opts.arch });
+      if (!id.ok) throw id.error;
+      const timeoutSec = Number(opts.timeout);
+      if (!Number.isInteger(timeoutSec) || timeoutSec < 10 || timeoutSec > 3600) {
+        throw new KmodforgeError("INVALID_INPUT", `--timeout: expected whole seconds between 10 and 3600, got ${JSON.stringify(opts.timeout)}`);
+      }
+      const modules = await collectModuleFiles(opts.module);
+      const exerciseScript = opts.exercise ? await readFile(opts.exercise, "utf8") : undefined;
+      const result = await bootTestForIdentity({
+        identity: id.value,
+        modules,
+        cacheDir: opts.cacheDir ?? defaultBootCacheDir(),
+        timeoutMs: timeoutSec * 1000,
+        ...(exerciseScript !== undefined ? { exerciseScript } : {}),
+        ...(opts.kernelImage ? { kernelImage: opts.kernelImage } : {}),
+        ...(opts.busybox ? { busybox: opts.busybox } : {}),
+        ...(opts.serialLog ? { serialLogPath: opts.serialLog } : {}),
+      });
+      if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else process.stdout.write(renderText(result));
+      if (!result.ok) {
+        for (const failure of result.failures) process.stderr.write(`kmodforge: load test: ${failure}\n`);
+        process.exitCode = new KmodforgeError("VERIFY_FAILED", "load test failed").exitCode;
+      }
+    });
+}
+
+function renderText(r: IdentityBootTestResult): string {
+  const out: string[] = [
+    `load test ${r.ok ? "PASSED" : "FAILED"}: ${r.kernelRelease} (${r.arch}) in ${(r.durationMs / 1000).toFixed(1)} s`,
+    `kernel image: ${r.kernelPackage ? `${r.kernelPackage.name} ${r.kernelPackage.version}` : r.kernelImage}`,
+  ];
+  for (const m of r.modules) {
+    out.push(`module ${m.name}: ${m.loaded ? "loaded" : "NOT loaded"}, ${m.unloaded ? "unloaded" : "not unloaded"}${m.procModulesLine ? ` [${m.procModulesLine}]` : ""}`);
+  }
+  for (const op of r.exercise.ops) out.push(`  ${op.label} ${op.target}: rc ${op.rc}${op.output ? ` (${op.output})` : ""}`);
+  if (r.exercise.ran) out.push(`exercise: rc ${r.exercise.rc}`);
+  if (r.taint.added.length) out.push(`taint added: ${r.taint.added.join("")}`);
+  if (r.kernelLines.length) out.push("kernel log:", ...r.kernelLines.map((l) => `  ${l}`));
+  if (!r.booted) out.push("serial console (tail):", ...r.serialTail.slice(-30).map((l) => `  ${l}`));
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,122 @@
+/**
+ * The `/init` of the load-test initramfs: a busybox shell script that loads the modules, runs an exercise script
+ * against them, unloads them and reports every step on the serial console as marker lines that
+ * `parseBootOutput` reads back. Module names and paths are validated here, because they end up in shell text.
+ */
+
+/** Prefix of every line the init script prints for the host to read. */
+export const MARKER = "@@kmodforge";
+/** Written into the kernel log just before the first insmod, so the kernel's own lines can be attributed. */
+export const KMSG_MARK = "kmodforge: load test begins";
+
+export interface InitModule {
+  /** Module name as the kernel knows it (`.modinfo` name, `-` folded to `_`). */
+  name: string;
+  /** Absolute path of the module file inside the initramfs. */
+  path: string;
+}
+
+const SAFE_NAME = /^[A-Za-z0-9_]{1,56}$/;
+const SAFE_PATH = /^\/[A-Za-z0-9_./-]{1,200}$/;
+
+/**
+ * What the exercise script gets: `$KMODFORGE_MODULES` (names, load order), `$KMODFORGE_NEW_DEVICES` (entries of
+ * /dev that appeared after loading) and the shell function `kmf_op LABEL TARGET COMMAND…`, which runs the command,
+ * reports its exit status and first output line, and returns the status. The script's own exit status is the
+ * verdict: non-zero means the module did not behave.
+ */
+export const DEFAULT_EXERCISE_SCRIPT = `# Default exercise: every parameter of every loaded module is read, and written back when writable; every
+# character device that appeared with the modules is written to and read from.
+status=0
+for m in $KMODFORGE_MODULES; do
+  for p in /sys/module/$m/parameters/*; do
+    [ -e "$p" ] || continue
+    kmf_op read-param "$p" cat "$p" || status=1
+    case "$(ls -l "$p" | cut -c3)" in
+      w) v="$(cat "$p")"; kmf_op write-param "$p" sh -c 'printf "%s\\n" "$1" > "$2"' _ "$v" "$p" || status=1 ;;
+    esac
+  done
+done
+for d in $KMODFORGE_NEW_DEVICES; do
+  [ -c "/dev/$d" ] || continue
+  kmf_op write-dev "/dev/$d" sh -c 'echo kmodforge-probe > "$1"' _ "/dev/$d" || status=1
+  kmf_op read-dev "/dev/$d" timeout 5 head -c 4096 "/dev/$d" || status=1
+done
+exit $status
+`;
+
+function checkModules(modules: readonly InitModule[]): void {
+  if (modules.length === 0) throw new RangeError("at least one module is needed");
+  for (const m of modules) {
+    if (!SAFE_NAME.test(m.name)) throw new RangeError(`unsafe module name ${JSON.stringify(m.name)}`);
+    if (!SAFE_PATH.test(m.path) || m.path.includes("..")) throw new RangeError(`unsafe module path ${JSON.stringify(m.path)}`);
+  }
+}
+
+/** Shell functions shared by `/init` and the exercise script (installed as `/lib/kmodforge.sh`). */
+export const HELPERS_PATH = "/lib/kmodforge.sh";
+export const HELPERS_SCRIPT = `mark() { echo "${MARKER} $*"; }
+oneline() { printf '%s' "$1" | tr '\\n\\r' '  ' | cut -c1-300; }
+kmf_op() {
+  label="$1"; target="$2"; shift 2
+  out="$("$@" 2>&1)"; rc=$?
+  mark op label="$label" rc=$rc target="$target" out="$(oneline "$out")"
+  return $rc
+}
+`;
+
+/**
+ * Builds `/init`. The exercise script is stored separately (at `exercisePath`) so it is never re-quoted, and runs
+ * in its own shell under `timeout`, so a hanging device read still leaves time to unload and report.
+ */
+export function renderInitScript(modules: readonly InitModule[], exerciseTimeoutSec = 30, exercisePath = "/exercise.sh"): string {
+  checkModules(modules);
+  if (!SAFE_PATH.test(exercisePath)) throw new RangeError(`unsafe exercise path ${JSON.stringify(exercisePath)}`);
+  if (!Number.isInteger(exerciseTimeoutSec) || exerciseTimeoutSec < 1) throw new RangeError("exercise timeout must be a positive integer");
+  const names = modules.map((m) => m.name).join(" ");
+  const load = modules
+    .map(
+      (m) => `if [ "$loaded_all" = 1 ]; then
+  out="$(insmod ${m.path} 2>&1)"; rc=$?
+  mark insmod module=${m.name} rc=$rc out="$(oneline "$out")"
+  if [ "$rc" = 0 ]; then loaded="${m.name} $loaded"; mark proc-modules module=${m.name} line="$(grep "^${m.name} " /proc/modules)"; else loaded_all=0; fi
+fi`,
+    )
+    .join("\n");
+  return `#!/bin/sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+. ${HELPERS_PATH}
+mark begin release="$(uname -r)" machine="$(uname -m)"
+mark taint-before value="$(cat /proc/sys/kernel/tainted)"
+ls /dev > /tmp/dev.before
+echo "${KMSG_MARK}" > /dev/kmsg
+loaded=""; loaded_all=1
+${load}
+if [ "$loaded_all" = 1 ]; then
+  sleep 1
+  ls /dev > /tmp/dev.after
+  export KMODFORGE_MODULES="${names}"
+  export KMODFORGE_NEW_DEVICES="$(grep -vxF -f /tmp/dev.before /tmp/dev.after | tr '\\n' ' ')"
+  mark exercise-begin devices="$KMODFORGE_NEW_DEVICES"
+  timeout ${exerciseTimeoutSec} sh -c '. ${HELPERS_PATH}; . ${exercisePath}'
+  mark exercise-end rc=$?
+fi
+for m in $loaded; do
+  out="$(rmmod "$m" 2>&1)"; rc=$?
+  gone=1; [ -d "/sys/module/$m" ] && gone=0
+  mark rmmod module=$m rc=$rc gone=$gone out="$(oneline "$out")"
+done
+mark taint-after value="$(cat /proc/sys/kernel/tainted)"
+mark dmesg-begin
+dmesg
+mark dmesg-end
+mark end
+sync
+poweroff -f
+`;
+}

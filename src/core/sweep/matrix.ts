@@ -1,0 +1,111 @@
+import { type IdentityInput, type KernelIdentity, parseIdentity } from "../identity.js";
+import type { TargetsPolicy } from "../targets.js";
+import { byCodeUnit, canonicalJson, sha256Hex } from "./hash.js";
+import { admitKernel, compilerFor } from "./policy.js";
+import { type HeaderFile, type HeaderRef, MATRIX_SCHEMA_VERSION, type Matrix, type MatrixEntry, type SkippedKernel } from "./types.js";
+
+/** A kernel as discovery found it: identity input plus whatever header files the source already named. */
+export interface DiscoveredKernel {
+  input: IdentityInput;
+  headerFiles: HeaderFile[];
+  source: string;
+}
+
+export interface MatrixOptions {
+  /** Digest of the module source; part of every cache key. */
+  moduleDigest?: string;
+}
+
+export interface MatrixResult {
+  matrix: Matrix;
+  skipped: SkippedKernel[];
+}
+
+export function entryId(id: Pick<KernelIdentity, "distro" | "distroVersion" | "arch" | "kernelRelease">): string {
+  return `${id.distro}/${id.distroVersion}/${id.arch}/${id.kernelRelease}`;
+}
+
+/**
+ * The cache key of an entry: a hash over everything that changes the built module. Header files count by name,
+ * version and checksum, not URL, so a mirror move does not rebuild the world.
+ */
+export function entryCacheKey(entry: Omit<MatrixEntry, "cacheKey" | "discoveredBy">, moduleDigest: string): string {
+  const headers =
+    entry.headers.kind === "files"
+      ? entry.headers.files.map((f) => ({ n: f.name, v: f.version ?? "", s: f.sha256 ?? f.url }))
+      : { ref: entry.headers.ref };
+  return sha256Hex(
+    canonicalJson({ v: 1, id: entry.id, headers, compiler: entry.compiler, image: entry.builderImage, module: moduleDigest }),
+  );
+}
+
+function mergeFiles(a: HeaderFile[], b: HeaderFile[]): HeaderFile[] {
+  const byName = new Map<string, HeaderFile>();
+  for (const f of [...a, ...b]) {
+    const seen = byName.get(f.name);
+    // Keep the file a signed index vouched for; otherwise the first one seen in sorted source order.
+    if (!seen || (!seen.sha256 && f.sha256)) byName.set(f.name, f);
+  }
+  return [...byName.values()].sort((x, y) => byCodeUnit(x.name, y.name));
+}
+
+/**
+ * Builds the matrix from discovered kernels: parse, apply policy, merge duplicates from several sources, sort.
+ * Deterministic: the output depends only on the set of inputs, not their order.
+ */
+export function buildMatrix(kernels: readonly DiscoveredKernel[], policy: TargetsPolicy, options: MatrixOptions = {}): MatrixResult {
+  const moduleDigest = options.moduleDigest ?? "";
+  const skipped: SkippedKernel[] = [];
+  const byId = new Map<string, { identity: KernelIdentity; files: HeaderFile[]; sources: Set<string>; target: ReturnType<typeof admitKernel> }>();
+  const ordered = [...kernels].sort((x, y) => byCodeUnit(x.source, y.source));
+  for (const k of ordered) {
+    const parsed = parseIdentity(k.input);
+    const label = `${String(k.input.distro)} ${String(k.input.distroVersion)} ${String(k.input.arch)} ${String(k.input.kernelRelease)}`;
+    if (!parsed.ok) {
+      skipped.push({ source: k.source, kernel: label, reason: parsed.error.message });
+      continue;
+    }
+    const identity = parsed.value;
+    const id = entryId(identity);
+    const seen = byId.get(id);
+    if (seen) {
+      seen.files = mergeFiles(seen.files, k.headerFiles);
+      seen.sources.add(k.source);
+      continue;
+    }
+    const admission = admitKernel(identity, policy);
+    if (!admission.admitted) {
+      skipped.push({ source: k.source, kernel: label, reason: admission.reason });
+      continue;
+    }
+    byId.set(id, { identity, files: mergeFiles([], k.headerFiles), sources: new Set([k.source]), target: admission });
+  }
+  const entries: MatrixEntry[] = [];
+  for (const id of [...byId.keys()].sort(byCodeUnit)) {
+    const { identity, files, sources, target } = byId.get(id)!;
+    if (!target.admitted) continue;
+    const headers: HeaderRef = files.length > 0 ? { kind: "files", files } : { kind: "resolve", ref: `headers:${id}` };
+    const base = {
+      id,
+      identity: {
+        distro: identity.distro,
+        distroVersion: identity.distroVersion,
+        arch: identity.arch,
+        kernelRelease: identity.kernelRelease,
+        flavour: identity.flavour,
+        upstreamVersion: identity.upstreamVersion,
+      },
+      headers,
+      compiler: compilerFor(target.target, identity.upstreamVersion),
+      builderImage: target.target.builderImage,
+    };
+    entries.push({ ...base, discoveredBy: [...sources].sort(byCodeUnit), cacheKey: entryCacheKey(base, moduleDigest) });
+  }
+  skipped.sort((a, b) => byCodeUnit(`${a.source} ${a.kernel}`, `${b.source} ${b.kernel}`));
+  return { matrix: { schemaVersion: MATRIX_SCHEMA_VERSION, kind: "kmodforge-matrix", moduleDigest, entries }, skipped };
+}
+
+/** Serialises a matrix the same way every time (entries already sorted; keys in schema order). */
+export function serialiseMatrix(matrix: Matrix): string {
+  return `${JSON.stringify(matrix)}\n`;
+}

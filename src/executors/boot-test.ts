@@ -1,0 +1,109 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ARCH_FACTS, type Arch } from "../core/arch.js";
+import { type BootOutcome, parseBootOutput } from "../core/boot/boot-result.js";
+import { qemuCommand } from "../core/boot/qemu-command.js";
+import { KmodforgeError } from "../core/errors.js";
+import { runProcess } from "../adapters/run-process.js";
+import { buildInitramfs, type LoadableModule, readLoadableModule } from "./initramfs.js";
+
+/**
+ * The load test: boots a real kernel image under QEMU (software emulation) with a tiny initramfs that loads the
+ * modules, exercises them, unloads them and reports; then reads the serial console back into a structured result.
+ * A module that compiles is not a module that loads: this is the check that proves it does, in that kernel.
+ */
+
+export interface BootTestOptions {
+  /** Kernel image to boot (`vmlinuz-<release>`). */
+  kernelImage: string;
+  arch: Arch;
+  /** Module files, `.ko` or `.ko.xz`, in load order (dependencies first). */
+  modules: readonly string[];
+  /** Statically linked busybox for `arch`. */
+  busybox: string;
+  /** Shell script run after loading (see DEFAULT_EXERCISE_SCRIPT for what it gets); default exercises params and devices. */
+  exerciseScript?: string;
+  exerciseTimeoutSec?: number;
+  /** Hard limit for the whole boot; QEMU is killed when it is reached. */
+  timeoutMs?: number;
+  memoryMiB?: number;
+  /** When set, the guest must report this `uname -r`. */
+  expectedRelease?: string;
+  /** Where the full serial log is written; kept only when given. */
+  serialLogPath?: string;
+}
+
+export interface BootTestResult extends BootOutcome {
+  arch: Arch;
+  kernelImage: string;
+  modulesGiven: Array<Pick<LoadableModule, "file" | "name" | "compressed" | "vermagic" | "version" | "elfMachine" | "machineMatches">>;
+  qemu: { binary: string; args: string[]; exitCode: number | null; signal: string | null; timedOut: boolean };
+  durationMs: number;
+  /** Last lines of the serial console, for reports. */
+  serialTail: string[];
+  serialLogPath?: string;
+}
+
+export const DEFAULT_BOOT_TIMEOUT_MS = 180_000;
+
+/** Boots once and reports. Never throws for a module the kernel rejects: that is a result with ok=false. */
+export async function runBootTest(options: BootTestOptions): Promise<BootTestResult> {
+  if (options.modules.length === 0) throw new KmodforgeError("INVALID_INPUT", "no module given to load");
+  const modules = [];
+  for (const file of options.modules) modules.push(await readLoadableModule(file, options.arch));
+  const busybox = await readFile(options.busybox).catch((err: Error) => {
+    throw new KmodforgeError("INVALID_INPUT", `busybox ${options.busybox}: ${err.message}`);
+  });
+  const initramfs = buildInitramfs({
+    busybox,
+    modules,
+    ...(options.exerciseScript !== undefined ? { exerciseScript: options.exerciseScript } : {}),
+    ...(options.exerciseTimeoutSec !== undefined ? { exerciseTimeoutSec: options.exerciseTimeoutSec } : {}),
+  });
+  const work = await mkdtemp(join(tmpdir(), "kmodforge-boot-"));
+  try {
+    const initrdPath = join(work, "initrd.gz");
+    await writeFile(initrdPath, initramfs);
+    const cmd = qemuCommand({
+      arch: options.arch,
+      kernelPath: options.kernelImage,
+      initrdPath,
+      ...(options.memoryMiB !== undefined ? { memoryMiB: options.memoryMiB } : {}),
+    });
+    const timeoutMs = options.timeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS;
+    const run = await runProcess(cmd.binary, cmd.args, { timeoutMs, maxOutputBytes: 16 * 1024 * 1024 }).catch((err: Error) => {
+      throw new KmodforgeError("EXTERNAL_TOOL_FAILED", `${cmd.binary} could not be started: ${err.message}`);
+    });
+    const serial = run.stdout + (run.stderr ? `\n${run.stderr}` : "");
+    if (options.serialLogPath) await writeFile(options.serialLogPath, serial);
+    const outcome = parseBootOutput(
+      serial,
+      modules.map((m) => m.name),
+      { timedOut: run.timedOut, timeoutMs, exitCode: run.code, signal: run.signal },
+    );
+    const extra: string[] = [];
+    if (outcome.booted && options.expectedRelease && outcome.guestRelease !== options.expectedRelease) {
+      extra.push(`the guest runs ${outcome.guestRelease}, not ${options.expectedRelease}`);
+    }
+    for (const m of modules) {
+      if (!m.machineMatches) extra.push(`${m.file}: ELF machine ${m.elfMachine} is not ${ARCH_FACTS[options.arch].elfMachineName}`);
+    }
+    if (!outcome.booted && run.code !== 0 && run.stderr.trim()) extra.push(`${cmd.binary}: ${run.stderr.trim().split("\n").slice(-3).join(" / ")}`);
+    const failures = [...extra, ...outcome.failures];
+    return {
+      ...outcome,
+      ok: failures.length === 0,
+      failures,
+      arch: options.arch,
+      kernelImage: options.kernelImage,
+      modulesGiven: modules.map(({ bytes: _bytes, ...rest }) => rest),
+      qemu: { binary: cmd.binary, args: cmd.args, exitCode: run.code, signal: run.signal, timedOut: run.timedOut },
+      durationMs: run.ms,
+      serialTail: serial.replace(/\r/g, "").split("\n").slice(-80),
+      ...(options.serialLogPath ? { serialLogPath: options.serialLogPath } : {}),
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

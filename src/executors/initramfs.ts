@@ -1,0 +1,92 @@
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
+import { gzipSync } from "node:zlib";
+import { ARCH_FACTS, type Arch } from "../core/arch.js";
+import { type CpioEntry, writeCpioNewc } from "../core/cpio.js";
+import { DEFAULT_EXERCISE_SCRIPT, HELPERS_PATH, HELPERS_SCRIPT, renderInitScript } from "../core/boot/init-script.js";
+import { modinfoTag, NotAModuleError, readModuleElf } from "../core/elf-modinfo.js";
+import { KmodforgeError } from "../core/errors.js";
+import { runProcess } from "../adapters/run-process.js";
+
+/** A module file as the load test sees it: its bytes as given (possibly `.ko.xz`) and what its `.modinfo` says. */
+export interface LoadableModule {
+  file: string;
+  /** Name the kernel gives it (`.modinfo` name with `-` as `_`). */
+  name: string;
+  compressed: boolean;
+  bytes: Buffer;
+  vermagic?: string;
+  version?: string;
+  elfMachine: number;
+  /** True when the ELF machine is the one the target arch runs. */
+  machineMatches: boolean;
+}
+
+async function decompressXz(path: string): Promise<Buffer> {
+  const r = await runProcess("xz", ["-d", "-c", "--", path], { timeoutMs: 60_000, maxOutputBytes: 512 * 1024 * 1024 });
+  if (r.code !== 0) throw new KmodforgeError("INVALID_INPUT", `${path}: not a valid .xz file (${r.stderr.trim()})`);
+  return r.stdoutBytes;
+}
+
+/** Reads a `.ko` or `.ko.xz` and identifies it. The compressed bytes go into the guest unchanged. */
+export async function readLoadableModule(file: string, arch: Arch): Promise<LoadableModule> {
+  const compressed = file.endsWith(".ko.xz");
+  if (!compressed && !file.endsWith(".ko")) throw new KmodforgeError("INVALID_INPUT", `${file}: expected a .ko or .ko.xz file`);
+  const bytes = await readFile(file);
+  const raw = compressed ? await decompressXz(file) : bytes;
+  let info: ReturnType<typeof readModuleElf>;
+  try {
+    info = readModuleElf(raw);
+  } catch (err) {
+    if (err instanceof NotAModuleError) throw new KmodforgeError("INVALID_INPUT", `${file}: ${err.message}`);
+    throw err;
+  }
+  const name = (modinfoTag(info, "name") ?? basename(file).replace(/\.ko(\.xz)?$/, "")).replace(/-/g, "_");
+  if (!/^[A-Za-z0-9_]{1,56}$/.test(name)) throw new KmodforgeError("INVALID_INPUT", `${file}: unusable module name ${JSON.stringify(name)}`);
+  const vermagic = modinfoTag(info, "vermagic");
+  const version = modinfoTag(info, "version");
+  return {
+    file,
+    name,
+    compressed,
+    bytes,
+    ...(vermagic !== undefined ? { vermagic } : {}),
+    ...(version !== undefined ? { version } : {}),
+    elfMachine: info.machine,
+    machineMatches: info.machine === ARCH_FACTS[arch].elfMachine,
+  };
+}
+
+export interface InitramfsInput {
+  busybox: Buffer;
+  modules: readonly LoadableModule[];
+  exerciseScript?: string;
+  exerciseTimeoutSec?: number;
+}
+
+/** The gzip-compressed newc initramfs: busybox, the modules, `/init` and the exercise script. */
+export function buildInitramfs(input: InitramfsInput): Buffer {
+  const names = new Set<string>();
+  const placed = input.modules.map((m, i) => {
+    if (names.has(m.name)) throw new KmodforgeError("INVALID_INPUT", `module ${m.name} given twice`);
+    names.add(m.name);
+    return { module: m, path: `/modules/${i}-${m.name}.ko${m.compressed ? ".xz" : ""}` };
+  });
+  const init = renderInitScript(
+    placed.map((p) => ({ name: p.module.name, path: p.path })),
+    input.exerciseTimeoutSec ?? 30,
+  );
+  const entries: CpioEntry[] = [
+    ...["bin", "dev", "lib", "modules", "proc", "root", "sys", "tmp"].map((path): CpioEntry => ({ type: "dir", path })),
+    // The kernel opens /dev/console for init's stdio before anything is mounted.
+    { type: "chardev", path: "dev/console", major: 5, minor: 1 },
+    { type: "chardev", path: "dev/null", major: 1, minor: 3, mode: 0o666 },
+    { type: "file", path: "bin/busybox", data: input.busybox, mode: 0o755 },
+    { type: "symlink", path: "bin/sh", target: "busybox" },
+    { type: "file", path: HELPERS_PATH, data: Buffer.from(HELPERS_SCRIPT) },
+    { type: "file", path: "exercise.sh", data: Buffer.from(input.exerciseScript ?? DEFAULT_EXERCISE_SCRIPT) },
+    ...placed.map((p): CpioEntry => ({ type: "file", path: p.path, data: p.module.bytes })),
+    { type: "file", path: "init", data: Buffer.from(init), mode: 0o755 },
+  ];
+  return gzipSync(writeCpioNewc(entries), { level: 6 });
+}

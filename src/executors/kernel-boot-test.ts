@@ -1,0 +1,70 @@
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { type FetchedAsset, fetchDebianKernelImage, fetchStaticBusybox } from "../adapters/debian-boot-assets.js";
+import { KmodforgeError } from "../core/errors.js";
+import type { KernelIdentity } from "../core/identity.js";
+import { type BootTestOptions, type BootTestResult, runBootTest } from "./boot-test.js";
+
+/**
+ * The load test for a kernel identity: fetches the distribution's kernel image for exactly that release (Debian
+ * today; any distribution with an explicit image) and a static busybox for its arch, then boots once.
+ */
+
+export interface IdentityBootTestOptions extends Omit<BootTestOptions, "kernelImage" | "busybox" | "arch" | "expectedRelease"> {
+  identity: KernelIdentity;
+  cacheDir: string;
+  /** Boot this image instead of fetching the distribution's. */
+  kernelImage?: string;
+  /** Use this static busybox instead of Debian's busybox-static. */
+  busybox?: string;
+}
+
+export interface IdentityBootTestResult extends BootTestResult {
+  kernelRelease: string;
+  kernelPackage?: FetchedAsset["package"];
+  busyboxPackage?: FetchedAsset["package"];
+}
+
+/** Where fetched kernel images, busybox builds and private apt state are kept unless told otherwise. */
+export function defaultBootCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.KMODFORGE_CACHE) return join(env.KMODFORGE_CACHE, "boot");
+  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "kmodforge", "boot");
+}
+
+// busybox-static is architecture-specific but not kernel-specific: any Debian suite's build works for any kernel.
+const BUSYBOX_SUITE_VERSION = "12";
+
+export async function bootTestForIdentity(options: IdentityBootTestOptions): Promise<IdentityBootTestResult> {
+  const { identity, cacheDir, kernelImage, busybox, ...rest } = options;
+  let image: { path: string; package?: FetchedAsset["package"] };
+  if (kernelImage) {
+    if (!existsSync(kernelImage)) throw new KmodforgeError("INVALID_INPUT", `kernel image ${kernelImage} does not exist`);
+    image = { path: kernelImage };
+  } else if (identity.distro === "debian") {
+    image = await fetchDebianKernelImage({ cacheDir, distroVersion: identity.distroVersion, arch: identity.arch, kernelRelease: identity.kernelRelease });
+  } else {
+    throw new KmodforgeError("UNSUPPORTED_TARGET", `fetching kernel images is implemented for Debian only; pass the ${identity.distro} kernel image explicitly`);
+  }
+  let shell: { path: string; package?: FetchedAsset["package"] };
+  if (busybox) {
+    if (!existsSync(busybox)) throw new KmodforgeError("INVALID_INPUT", `busybox ${busybox} does not exist`);
+    shell = { path: busybox };
+  } else {
+    const distroVersion = identity.distro === "debian" ? identity.distroVersion : BUSYBOX_SUITE_VERSION;
+    shell = await fetchStaticBusybox({ cacheDir, distroVersion, arch: identity.arch });
+  }
+  const result = await runBootTest({
+    ...rest,
+    kernelImage: image.path,
+    busybox: shell.path,
+    arch: identity.arch,
+    expectedRelease: identity.kernelRelease,
+  });
+  return {
+    ...result,
+    kernelRelease: identity.kernelRelease,
+    ...(image.package ? { kernelPackage: image.package } : {}),
+    ...(shell.package ? { busyboxPackage: shell.package } : {}),
+  };
+}
