@@ -7,18 +7,47 @@ import { runProcess } from "./run-process.js";
  * Pulls single files out of a `.deb` without unpacking the whole package (a kernel image package holds hundreds
  * of MB of modules; the load test needs one 8 MB file). Uses `ar` + `tar`, which detect the payload compression.
  */
-export async function extractDebMember(debPath: string, member: string, outPath: string): Promise<void> {
-  if (!/^\.\/[A-Za-z0-9_.+/-]+$/.test(member) || member.includes("..")) throw new KmodforgeError("INVALID_INPUT", `unsafe member ${JSON.stringify(member)}`);
+export async function extractDebMember(
+  debPath: string,
+  members: string | readonly string[],
+  outPath: string,
+): Promise<void> {
+  const wanted = typeof members === "string" ? [members] : members;
+  for (const member of wanted) {
+    if (!/^\.\/[A-Za-z0-9_.+/-]+$/.test(member) || member.includes("..")) {
+      throw new KmodforgeError("INVALID_INPUT", `unsafe member ${JSON.stringify(member)}`);
+    }
+  }
   const list = await runProcess("ar", ["t", debPath], { timeoutMs: 60_000 });
-  const payload = list.stdout.split("\n").find((m) => /^data\.tar(\.\w+)?$/.test(m.trim()))?.trim();
-  if (list.code !== 0 || !payload) throw new KmodforgeError("EXTERNAL_TOOL_FAILED", `${debPath} is not a Debian package (ar: ${list.stderr.trim()})`);
+  const payload = list.stdout
+    .split("\n")
+    .find((m) => /^data\.tar(\.\w+)?$/.test(m.trim()))
+    ?.trim();
+  if (list.code !== 0 || !payload)
+    throw new KmodforgeError(
+      "EXTERNAL_TOOL_FAILED",
+      `${debPath} is not a Debian package (ar: ${list.stderr.trim()})`,
+    );
   await mkdir(dirname(outPath), { recursive: true });
   const work = await mkdtemp(join(dirname(outPath), ".extract-"));
   try {
     const ar = await runProcess("ar", ["x", debPath, payload], { cwd: work, timeoutMs: 120_000 });
-    if (ar.code !== 0) throw new KmodforgeError("EXTERNAL_TOOL_FAILED", `ar x ${debPath} failed: ${ar.stderr.trim()}`);
+    if (ar.code !== 0)
+      throw new KmodforgeError("EXTERNAL_TOOL_FAILED", `ar x ${debPath} failed: ${ar.stderr.trim()}`);
+    // Where a file lives can differ between releases (merged /usr moved /bin/busybox to /usr/bin/busybox).
+    let member = wanted[0]!;
+    if (wanted.length > 1) {
+      const listing = await runProcess("tar", ["-t", "-f", payload], { cwd: work, timeoutMs: 300_000 });
+      const present = new Set(listing.stdout.split("\n"));
+      member = wanted.find((m) => present.has(m)) ?? member;
+    }
     const tar = await runProcess("tar", ["-x", "-f", payload, member], { cwd: work, timeoutMs: 300_000 });
-    if (tar.code !== 0) throw new KmodforgeError("EXTERNAL_TOOL_FAILED", `${member} not extracted from ${debPath}: ${tar.stderr.trim()}`);
+    if (tar.code !== 0) {
+      throw new KmodforgeError(
+        "EXTERNAL_TOOL_FAILED",
+        `${wanted.join(" or ")} not extracted from ${debPath}: ${tar.stderr.trim()}`,
+      );
+    }
     await rename(join(work, member), outPath);
   } finally {
     await rm(work, { recursive: true, force: true });

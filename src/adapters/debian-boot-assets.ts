@@ -18,7 +18,14 @@ import { PrivateApt } from "./private-apt.js";
 export interface FetchedAsset {
   /** The extracted file. */
   path: string;
-  package: { name: string; version: string; architecture: string; filename: string; sha256: string; size: number };
+  package: {
+    name: string;
+    version: string;
+    architecture: string;
+    filename: string;
+    sha256: string;
+    size: number;
+  };
   /** sha256 of the extracted file. */
   sha256: string;
 }
@@ -45,7 +52,9 @@ const assetSchema = z.object({
 });
 
 async function sha256File(path: string): Promise<string> {
-  return createHash("sha256").update(await readFile(path)).digest("hex");
+  return createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex");
 }
 
 async function cached(metaPath: string): Promise<FetchedAsset | undefined> {
@@ -59,7 +68,7 @@ async function cached(metaPath: string): Promise<FetchedAsset | undefined> {
 async function fetchMember(
   opts: BootAssetOptions,
   candidates: readonly string[],
-  member: (pkg: string) => string,
+  members: readonly string[],
   entryDir: string,
   fileName: string,
 ): Promise<FetchedAsset> {
@@ -75,15 +84,19 @@ async function fetchMember(
     }
   }
   if (!name) {
-    throw new KmodforgeError("HEADERS_UNAVAILABLE", `none of ${candidates.join(", ")} (${apt.debArch}) is in Debian ${apt.codename} on the configured mirror`, {
-      candidates,
-    });
+    throw new KmodforgeError(
+      "HEADERS_UNAVAILABLE",
+      `none of ${candidates.join(", ")} (${apt.debArch}) is in Debian ${apt.codename} on the configured mirror`,
+      {
+        candidates,
+      },
+    );
   }
   const downloads = join(opts.cacheDir, "downloads");
   const deb = await apt.download(name, downloads);
   try {
     const path = join(entryDir, fileName);
-    await extractDebMember(deb.path, member(name), path);
+    await extractDebMember(deb.path, members, path);
     const { path: _ignored, ...pkg } = deb;
     const asset: FetchedAsset = { path, package: pkg, sha256: await sha256File(path) };
     await writeFile(metaPath, `${JSON.stringify(asset, null, 2)}\n`);
@@ -94,19 +107,38 @@ async function fetchMember(
 }
 
 /** Fetches (or reuses) `vmlinuz-<kernelRelease>` for a Debian kernel release. */
-export async function fetchDebianKernelImage(opts: BootAssetOptions & { kernelRelease: string }): Promise<FetchedAsset> {
-  const release = checkToken("kernelRelease", opts.kernelRelease, MAX_RELEASE_LENGTH, "a Debian kernel release");
+export async function fetchDebianKernelImage(
+  opts: BootAssetOptions & { kernelRelease: string },
+): Promise<FetchedAsset> {
+  const release = checkToken(
+    "kernelRelease",
+    opts.kernelRelease,
+    MAX_RELEASE_LENGTH,
+    "a Debian kernel release",
+  );
   if (typeof release !== "string") throw new KmodforgeError("INVALID_INPUT", release.message);
   const entryDir = join(opts.cacheDir, "kernels", release);
   await mkdir(entryDir, { recursive: true });
-  return fetchMember(opts, [`linux-image-${release}-unsigned`, `linux-image-${release}`], () => `./boot/vmlinuz-${release}`, entryDir, `vmlinuz-${release}`);
+  return fetchMember(
+    opts,
+    [`linux-image-${release}-unsigned`, `linux-image-${release}`],
+    [`./boot/vmlinuz-${release}`],
+    entryDir,
+    `vmlinuz-${release}`,
+  );
 }
 
 /** Fetches (or reuses) Debian's statically linked busybox for the target architecture. */
 export async function fetchStaticBusybox(opts: BootAssetOptions): Promise<FetchedAsset> {
   const entryDir = join(opts.cacheDir, "busybox", opts.arch);
   await mkdir(entryDir, { recursive: true });
-  const asset = await fetchMember(opts, ["busybox-static"], () => "./bin/busybox", entryDir, "busybox");
+  const asset = await fetchMember(
+    opts,
+    ["busybox-static"],
+    ["./bin/busybox", "./usr/bin/busybox"],
+    entryDir,
+    "busybox",
+  );
   await chmod(asset.path, 0o755);
   return asset;
 }

@@ -39,7 +39,9 @@ async function checkSums(dir: string, names: readonly string[]): Promise<void> {
   for (const name of names) {
     const expected = listed.get(name);
     if (!expected) continue;
-    const actual = createHash("sha256").update(await readFile(join(dir, name))).digest("hex");
+    const actual = createHash("sha256")
+      .update(await readFile(join(dir, name)))
+      .digest("hex");
     if (actual !== expected) throw new ChecksumMismatchError(join(dir, name), expected, actual);
   }
 }

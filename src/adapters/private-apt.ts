@@ -45,8 +45,13 @@ const stanzaSchema = z.object({
 
 /** The mirror URIs the host's apt uses: the main archive and the security archive. */
 export async function hostDebianMirrors(): Promise<{ archive: string; security?: string }> {
-  const r = await runProcess("apt-get", ["indextargets", "--format", "$(REPO_URI)\t$(RELEASE)\t$(TARGET_OF)"], { timeoutMs: 30_000 });
-  if (r.code !== 0) throw new KmodforgeError("EXTERNAL_TOOL_FAILED", `apt-get indextargets failed: ${r.stderr.trim()}`);
+  const r = await runProcess(
+    "apt-get",
+    ["indextargets", "--format", "$(REPO_URI)\t$(RELEASE)\t$(TARGET_OF)"],
+    { timeoutMs: 30_000 },
+  );
+  if (r.code !== 0)
+    throw new KmodforgeError("EXTERNAL_TOOL_FAILED", `apt-get indextargets failed: ${r.stderr.trim()}`);
   let archive: string | undefined;
   let security: string | undefined;
   for (const line of r.stdout.split("\n")) {
@@ -55,7 +60,11 @@ export async function hostDebianMirrors(): Promise<{ archive: string; security?:
     if (release.endsWith("-security")) security ??= uri;
     else archive ??= uri;
   }
-  if (!archive) throw new KmodforgeError("CONFIG_INVALID", "the host's apt configuration names no Debian archive (apt-get indextargets found none)");
+  if (!archive)
+    throw new KmodforgeError(
+      "CONFIG_INVALID",
+      "the host's apt configuration names no Debian archive (apt-get indextargets found none)",
+    );
   return security ? { archive, security } : { archive };
 }
 
@@ -72,7 +81,11 @@ export class PrivateApt {
     private readonly maxListAgeMs = DEFAULT_LIST_AGE_MS,
   ) {
     const codename = debianCodename(distroVersion);
-    if (!codename) throw new KmodforgeError("UNSUPPORTED_TARGET", `no Debian codename known for version ${JSON.stringify(distroVersion)}`);
+    if (!codename)
+      throw new KmodforgeError(
+        "UNSUPPORTED_TARGET",
+        `no Debian codename known for version ${JSON.stringify(distroVersion)}`,
+      );
     this.codename = codename;
     this.debArch = ARCH_FACTS[arch].deb;
     this.dir = join(stateRoot, `${codename}-${this.debArch}`);
@@ -98,9 +111,14 @@ export class PrivateApt {
     const signed = existsSync(KEYRING) ? ` signed-by=${KEYRING}` : "";
     const head = `deb [arch=${this.debArch}${signed}]`;
     const c = this.codename;
-    const lines = [`${head} ${mirrors.archive} ${c} main`, `${head} ${mirrors.archive} ${c}-updates main`, `${head} ${mirrors.archive} ${c}-backports main`];
+    const lines = [
+      `${head} ${mirrors.archive} ${c} main`,
+      `${head} ${mirrors.archive} ${c}-updates main`,
+      `${head} ${mirrors.archive} ${c}-backports main`,
+    ];
     if (mirrors.security) lines.push(`${head} ${mirrors.security} ${c}-security main`);
-    for (const sub of ["lists/partial", "cache/archives/partial", "sources.list.d"]) await mkdir(join(this.dir, sub), { recursive: true });
+    for (const sub of ["lists/partial", "cache/archives/partial", "sources.list.d"])
+      await mkdir(join(this.dir, sub), { recursive: true });
     await writeFile(join(this.dir, "sources.list"), `${lines.join("\n")}\n`);
     if (!existsSync(join(this.dir, "status"))) await writeFile(join(this.dir, "status"), "");
   }
@@ -114,9 +132,14 @@ export class PrivateApt {
     const r = await runProcess("apt-get", [...this.options(), "-q", "update"], { timeoutMs: 300_000 });
     // A suite that does not exist for this release (e.g. no -backports) only makes apt warn; the lists that did
     // arrive are usable. Fail only when apt got nothing at all.
-    const lists = (await readdir(join(this.dir, "lists"))).filter((f) => f.endsWith("_Packages") || f.includes("_Packages."));
+    const lists = (await readdir(join(this.dir, "lists"))).filter(
+      (f) => f.endsWith("_Packages") || f.includes("_Packages."),
+    );
     if (lists.length === 0) {
-      throw new KmodforgeError("EXTERNAL_TOOL_FAILED", `apt-get update (${this.codename}/${this.debArch}) fetched no package lists: ${r.stderr.trim().slice(-800)}`);
+      throw new KmodforgeError(
+        "EXTERNAL_TOOL_FAILED",
+        `apt-get update (${this.codename}/${this.debArch}) fetched no package lists: ${r.stderr.trim().slice(-800)}`,
+      );
     }
     await writeFile(stamp, new Date().toISOString());
   }
@@ -128,20 +151,32 @@ export class PrivateApt {
 
   /** The candidate version of a package, or undefined when the suites don't have it. */
   async show(name: string): Promise<DebPackage | undefined> {
-    if (!PACKAGE_NAME.test(name)) throw new KmodforgeError("INVALID_INPUT", `not a Debian package name: ${JSON.stringify(name)}`);
+    if (!PACKAGE_NAME.test(name))
+      throw new KmodforgeError("INVALID_INPUT", `not a Debian package name: ${JSON.stringify(name)}`);
     await this.ensure();
-    const r = await runProcess("apt-cache", [...this.options(), "show", "--no-all-versions", name], { timeoutMs: 60_000 });
+    const r = await runProcess("apt-cache", [...this.options(), "show", "--no-all-versions", name], {
+      timeoutMs: 60_000,
+    });
     if (r.code !== 0) return undefined;
     const parsed = stanzaSchema.safeParse(parseDeb822(r.stdout)[0]);
     if (!parsed.success) return undefined;
     const s = parsed.data;
-    return { name: s.Package, version: s.Version, architecture: s.Architecture, filename: s.Filename, sha256: s.SHA256, size: Number(s.Size) };
+    return {
+      name: s.Package,
+      version: s.Version,
+      architecture: s.Architecture,
+      filename: s.Filename,
+      sha256: s.SHA256,
+      size: Number(s.Size),
+    };
   }
 
   /** Package names matching an anchored regular expression (apt-cache's own regex syntax). */
   async names(pattern: string): Promise<string[]> {
     await this.ensure();
-    const r = await runProcess("apt-cache", [...this.options(), "search", "--names-only", pattern], { timeoutMs: 60_000 });
+    const r = await runProcess("apt-cache", [...this.options(), "search", "--names-only", pattern], {
+      timeoutMs: 60_000,
+    });
     return r.stdout
       .split("\n")
       .map((l) => l.split(" - ")[0]!.trim())
@@ -151,18 +186,35 @@ export class PrivateApt {
   /** Downloads the candidate of a package into `destDir` and checks it against the signed metadata's sha256. */
   async download(name: string, destDir: string): Promise<DownloadedDeb> {
     const pkg = await this.show(name);
-    if (!pkg) throw new KmodforgeError("HEADERS_UNAVAILABLE", `package ${name} (${this.debArch}) is not in ${this.codename}, -updates, -backports or -security on the configured mirror`);
+    if (!pkg)
+      throw new KmodforgeError(
+        "HEADERS_UNAVAILABLE",
+        `package ${name} (${this.debArch}) is not in ${this.codename}, -updates, -backports or -security on the configured mirror`,
+      );
     await mkdir(destDir, { recursive: true });
     const work = await mkdtemp(join(destDir, ".download-"));
     try {
-      const r = await runProcess("apt-get", [...this.options(), "-q", "download", `${pkg.name}=${pkg.version}`], { cwd: work, timeoutMs: 600_000 });
+      const r = await runProcess(
+        "apt-get",
+        [...this.options(), "-q", "download", `${pkg.name}=${pkg.version}`],
+        { cwd: work, timeoutMs: 600_000 },
+      );
       const files = (await readdir(work)).filter((f) => f.endsWith(".deb"));
       if (r.code !== 0 || files.length !== 1) {
-        throw new KmodforgeError("EXTERNAL_TOOL_FAILED", `apt-get download ${pkg.name}=${pkg.version} failed: ${r.stderr.trim().slice(-800)}`);
+        throw new KmodforgeError(
+          "EXTERNAL_TOOL_FAILED",
+          `apt-get download ${pkg.name}=${pkg.version} failed: ${r.stderr.trim().slice(-800)}`,
+        );
       }
       const path = join(destDir, files[0]!);
-      const sha256 = createHash("sha256").update(await readFile(join(work, files[0]!))).digest("hex");
-      if (sha256 !== pkg.sha256) throw new KmodforgeError("CHECKSUM_MISMATCH", `${files[0]}: expected sha256 ${pkg.sha256}, got ${sha256}`);
+      const sha256 = createHash("sha256")
+        .update(await readFile(join(work, files[0]!)))
+        .digest("hex");
+      if (sha256 !== pkg.sha256)
+        throw new KmodforgeError(
+          "CHECKSUM_MISMATCH",
+          `${files[0]}: expected sha256 ${pkg.sha256}, got ${sha256}`,
+        );
       await rename(join(work, files[0]!), path);
       return { ...pkg, path };
     } finally {

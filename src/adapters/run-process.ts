@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { KmodforgeError } from "../core/errors.js";
 
 /** Spawns a tool with an argument array (never a shell), with a hard timeout and bounded captured output. */
 
@@ -37,7 +38,11 @@ class Capture {
   }
 }
 
-export function runProcess(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   const started = Date.now();
   const limit = options.maxOutputBytes ?? 8 * 1024 * 1024;
   return new Promise((resolve, reject) => {
@@ -59,9 +64,18 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     child.stdout!.on("data", (c: Buffer) => out.push(c));
     child.stderr!.on("data", (c: Buffer) => err.push(c));
     if (options.input) child.stdin!.end(options.input);
-    child.on("error", (e) => {
+    child.on("error", (e: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
-      reject(e);
+      const missing = e.code === "ENOENT";
+      reject(
+        new KmodforgeError(
+          "EXTERNAL_TOOL_FAILED",
+          missing
+            ? `${command} is not installed (or not on PATH)`
+            : `${command} could not be started: ${e.message}`,
+          { command },
+        ),
+      );
     });
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);

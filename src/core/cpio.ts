@@ -15,7 +15,8 @@ const DEFAULT_PERMS = { dir: 0o755, file: 0o644, symlink: 0o777, chardev: 0o600 
 const TRAILER = "TRAILER!!!";
 
 function hex8(value: number): string {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`cpio field out of range: ${value}`);
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff)
+    throw new RangeError(`cpio field out of range: ${value}`);
   return value.toString(16).padStart(8, "0");
 }
 
@@ -31,11 +32,32 @@ function normalisePath(path: string): string {
   return trimmed;
 }
 
-function record(ino: number, mode: number, name: string, data: Uint8Array, rdev: [number, number], mtime: number): Buffer[] {
+function record(
+  ino: number,
+  mode: number,
+  name: string,
+  data: Uint8Array,
+  rdev: [number, number],
+  mtime: number,
+): Buffer[] {
   const nameBytes = Buffer.from(`${name}\0`, "utf8");
   const header =
     "070701" +
-    [ino, mode, 0, 0, mode & 0o040000 ? 2 : 1, mtime, data.length, 0, 0, rdev[0], rdev[1], nameBytes.length, 0]
+    [
+      ino,
+      mode,
+      0,
+      0,
+      mode & 0o040000 ? 2 : 1,
+      mtime,
+      data.length,
+      0,
+      0,
+      rdev[0],
+      rdev[1],
+      nameBytes.length,
+      0,
+    ]
       .map(hex8)
       .join("");
   return [
@@ -59,7 +81,11 @@ export function writeCpioNewc(entries: readonly CpioEntry[], mtime = 0): Buffer 
     const perms = (entry.type === "symlink" ? undefined : entry.mode) ?? DEFAULT_PERMS[entry.type];
     const mode = TYPE_BITS[entry.type] | (perms & 0o7777);
     const data =
-      entry.type === "file" ? entry.data : entry.type === "symlink" ? Buffer.from(entry.target, "utf8") : new Uint8Array(0);
+      entry.type === "file"
+        ? entry.data
+        : entry.type === "symlink"
+          ? Buffer.from(entry.target, "utf8")
+          : new Uint8Array(0);
     const rdev: [number, number] = entry.type === "chardev" ? [entry.major, entry.minor] : [0, 0];
     parts.push(...record(ino++, mode, name, data, rdev, mtime));
   }

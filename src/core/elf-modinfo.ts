@@ -27,7 +27,8 @@ export function readModuleElf(bytes: Uint8Array): ModuleElfInfo {
   const le = buf[5] === 1;
   const u16 = (off: number) => (le ? buf.readUInt16LE(off) : buf.readUInt16BE(off));
   const u32 = (off: number) => (le ? buf.readUInt32LE(off) : buf.readUInt32BE(off));
-  const word = (off: number) => (elfClass === 64 ? Number(le ? buf.readBigUInt64LE(off) : buf.readBigUInt64BE(off)) : u32(off));
+  const word = (off: number) =>
+    elfClass === 64 ? Number(le ? buf.readBigUInt64LE(off) : buf.readBigUInt64BE(off)) : u32(off);
   const type = u16(16);
   if (type !== 1) throw new NotAModuleError(`ELF type ${type} is not relocatable`);
   const machine = u16(18);
@@ -35,7 +36,8 @@ export function readModuleElf(bytes: Uint8Array): ModuleElfInfo {
   const shentsize = u16(elfClass === 64 ? 0x3a : 0x2e);
   const shnum = u16(elfClass === 64 ? 0x3c : 0x30);
   const shstrndx = u16(elfClass === 64 ? 0x3e : 0x32);
-  if (shoff + shnum * shentsize > buf.length || shstrndx >= shnum) throw new NotAModuleError("truncated section table");
+  if (shoff + shnum * shentsize > buf.length || shstrndx >= shnum)
+    throw new NotAModuleError("truncated section table");
 
   const section = (i: number) => {
     const base = shoff + i * shentsize;

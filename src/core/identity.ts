@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { ARCHES, type Arch, normaliseArch } from "./arch.js";
-import { type FieldIssue, InvalidInputError, type Result, fail, ok, showValue } from "./errors.js";
 import { DISTROS, type Distro, type HeaderPackageSpec, type ParsedRelease } from "../distros/adapter.js";
 import { adapterFor, normaliseDistro } from "../distros/registry.js";
+import { ARCHES, type Arch, normaliseArch } from "./arch.js";
+import { type FieldIssue, fail, InvalidInputError, ok, type Result, showValue } from "./errors.js";
 
 /**
  * Kernel identity: the key every downstream step (header resolution, builds, matrix, on-demand service, loader)
@@ -41,19 +41,47 @@ export interface KernelIdentity {
 }
 
 /** The five fields that identify a kernel build for a module; everything else is derived from them. */
-export type IdentityKey = Pick<KernelIdentity, "distro" | "distroVersion" | "arch" | "kernelRelease" | "driverVersion">;
+export type IdentityKey = Pick<
+  KernelIdentity,
+  "distro" | "distroVersion" | "arch" | "kernelRelease" | "driverVersion"
+>;
+
+/** A value as text for an error report, whatever its type (bigint, symbol, objects with hostile toString). */
+function givenText(given: unknown): string {
+  if (typeof given === "string") return given;
+  if (given === undefined || given === null || typeof given !== "object") return String(given);
+  return Array.isArray(given) ? "[array]" : "[object]";
+}
 
 function issue(field: string, given: unknown, expected: string, why?: string): FieldIssue {
-  const shown = showValue(given ?? "");
-  return { field, given: typeof given === "string" ? given : String(given), expected, message: `${field}: ${why ?? "invalid value"} ${shown}; expected ${expected}` };
+  const text = givenText(given);
+  return {
+    field,
+    given: text,
+    expected,
+    message: `${field}: ${why ?? "invalid value"} ${showValue(text)}; expected ${expected}`,
+  };
 }
 
 /** Validates one free-text token (release, driver version) against the safe character set. */
-export function checkToken(field: string, value: unknown, maxLength: number, expected: string): FieldIssue | string {
-  if (typeof value !== "string" || value.length === 0) return issue(field, value, expected, "missing or not a string:");
-  if (value.length > maxLength) return issue(field, value, `${expected} (at most ${maxLength} characters)`, `too long (${value.length} characters):`);
+export function checkToken(
+  field: string,
+  value: unknown,
+  maxLength: number,
+  expected: string,
+): FieldIssue | string {
+  if (typeof value !== "string" || value.length === 0)
+    return issue(field, value, expected, "missing or not a string:");
+  if (value.length > maxLength)
+    return issue(
+      field,
+      value,
+      `${expected} (at most ${maxLength} characters)`,
+      `too long (${value.length} characters):`,
+    );
   if (value.includes("..")) return issue(field, value, expected, "contains '..':");
-  if (!RELEASE_CHARS.test(value)) return issue(field, value, expected, "contains characters outside [A-Za-z0-9._+~-]:");
+  if (!RELEASE_CHARS.test(value))
+    return issue(field, value, expected, "contains characters outside [A-Za-z0-9._+~-]:");
   return value;
 }
 
@@ -75,32 +103,72 @@ export interface ParseOptions {
  * field, the value given and the form expected. Whether the identity is in the supported matrix is a separate
  * question (see targets).
  */
-export function parseIdentity(input: IdentityInput, options: ParseOptions = {}): Result<KernelIdentity, InvalidInputError> {
+export function parseIdentity(
+  input: IdentityInput,
+  options: ParseOptions = {},
+): Result<KernelIdentity, InvalidInputError> {
+  try {
+    return parseChecked(input, options);
+  } catch (err) {
+    // An adapter bug or a hostile input object (throwing getters) must not escape as an unhandled throw.
+    return fail(
+      new InvalidInputError([
+        issue("input", "", "a plain identity object", `could not be read (${(err as Error)?.message}):`),
+      ]),
+    );
+  }
+}
+
+function parseChecked(
+  input: IdentityInput,
+  options: ParseOptions,
+): Result<KernelIdentity, InvalidInputError> {
   const shape = rawSchema.safeParse(input);
-  if (!shape.success) return fail(new InvalidInputError([issue("input", input, "an object with kernelRelease, distro, distroVersion, arch")]));
+  if (!shape.success)
+    return fail(
+      new InvalidInputError([
+        issue("input", input, "an object with kernelRelease, distro, distroVersion, arch"),
+      ]),
+    );
   const raw = shape.data;
   const issues: FieldIssue[] = [];
 
-  const release = checkToken("kernelRelease", raw.kernelRelease, MAX_RELEASE_LENGTH, "a kernel release such as 6.1.0-18-amd64 or 5.14.0-427.el9.x86_64");
+  const release = checkToken(
+    "kernelRelease",
+    raw.kernelRelease,
+    MAX_RELEASE_LENGTH,
+    "a kernel release such as 6.1.0-18-amd64 or 5.14.0-427.el9.x86_64",
+  );
   if (typeof release !== "string") issues.push(release);
 
   let distro: Distro | undefined;
-  if (typeof raw.distro !== "string" || raw.distro.length > 32) issues.push(issue("distro", raw.distro, `one of ${DISTROS.join(", ")}`));
+  if (typeof raw.distro !== "string" || raw.distro.length > 32)
+    issues.push(issue("distro", raw.distro, `one of ${DISTROS.join(", ")}`));
   else {
     distro = normaliseDistro(raw.distro);
-    if (!distro) issues.push(issue("distro", raw.distro, `one of ${DISTROS.join(", ")}`, "unknown distribution"));
+    if (!distro)
+      issues.push(issue("distro", raw.distro, `one of ${DISTROS.join(", ")}`, "unknown distribution"));
   }
 
   let arch: Arch | undefined;
-  if (typeof raw.arch !== "string" || raw.arch.length > 16) issues.push(issue("arch", raw.arch, `one of ${ARCHES.join(", ")} (or amd64, arm64)`));
+  if (typeof raw.arch !== "string" || raw.arch.length > 16)
+    issues.push(issue("arch", raw.arch, `one of ${ARCHES.join(", ")} (or amd64, arm64)`));
   else {
     arch = normaliseArch(raw.arch);
-    if (!arch) issues.push(issue("arch", raw.arch, `one of ${ARCHES.join(", ")} (or amd64, arm64)`, "unknown architecture"));
+    if (!arch)
+      issues.push(
+        issue("arch", raw.arch, `one of ${ARCHES.join(", ")} (or amd64, arm64)`, "unknown architecture"),
+      );
   }
 
   let driverVersion: string | undefined;
   if (raw.driverVersion !== undefined && raw.driverVersion !== null && raw.driverVersion !== "") {
-    const dv = checkToken("driverVersion", raw.driverVersion, MAX_DRIVER_VERSION_LENGTH, "a version such as 1.2.3 or v0.5.16");
+    const dv = checkToken(
+      "driverVersion",
+      raw.driverVersion,
+      MAX_DRIVER_VERSION_LENGTH,
+      "a version such as 1.2.3 or v0.5.16",
+    );
     if (typeof dv === "string") driverVersion = dv;
     else issues.push(dv);
   }
@@ -109,7 +177,9 @@ export function parseIdentity(input: IdentityInput, options: ParseOptions = {}):
   if (distro) {
     const adapter = adapterFor(distro);
     if (typeof raw.distroVersion !== "string" && typeof raw.distroVersion !== "number") {
-      issues.push(issue("distroVersion", raw.distroVersion, "a distribution version such as 12, 22.04, 9, 2023"));
+      issues.push(
+        issue("distroVersion", raw.distroVersion, "a distribution version such as 12, 22.04, 9, 2023"),
+      );
     } else {
       const text = String(raw.distroVersion);
       if (text.length > 32 || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(text)) {
@@ -128,19 +198,19 @@ export function parseIdentity(input: IdentityInput, options: ParseOptions = {}):
 
   const adapter = adapterFor(distro);
   const ctx = { kernelRelease: release, distroVersion, arch };
-  let parsed: ParsedRelease | FieldIssue[];
-  try {
-    parsed = adapter.parseRelease(distro, ctx);
-  } catch (err) {
-    // An adapter bug must not escape as an unhandled throw; report it against the release field.
-    parsed = [issue("kernelRelease", release, "a release this distribution's rules can read", `could not be read (${(err as Error).message}):`)];
-  }
+  const parsed: ParsedRelease | FieldIssue[] = adapter.parseRelease(distro, ctx);
   if (Array.isArray(parsed)) return fail(new InvalidInputError(parsed));
 
-  const headerPackages = adapter.headerPackages(distro, { ...ctx, parsed, hostArch: options.hostArch ?? "x86_64" });
+  const recordedVersion = parsed.canonicalDistroVersion ?? distroVersion;
+  const headerPackages = adapter.headerPackages(distro, {
+    ...ctx,
+    distroVersion: recordedVersion,
+    parsed,
+    hostArch: options.hostArch ?? "x86_64",
+  });
   const identity: KernelIdentity = {
     distro,
-    distroVersion,
+    distroVersion: recordedVersion,
     arch,
     kernelRelease: release,
     ...(driverVersion ? { driverVersion } : {}),

@@ -19,6 +19,11 @@ export interface ParsedRelease {
   distroTag: string;
   /** The distribution version the string itself implies, when it implies one (e.g. `9` for `.el9`). */
   impliedDistroVersion?: string;
+  /**
+   * The distribution version the identity records when it differs from the normalised input: enterprise Linux
+   * keeps the major only (`9.4` → `9`) because the kernel's own `el9_4` tag already carries the minor.
+   */
+  canonicalDistroVersion?: string;
 }
 
 /** One binary package a module build needs from the distribution. */
@@ -57,5 +62,8 @@ export interface DistroAdapter {
   /** Reads a kernel release string under this distribution's rules. */
   parseRelease(distro: Distro, ctx: ReleaseContext): ParsedRelease | FieldIssue[];
   /** The packages a build of this kernel needs. `hostArch` matters for cross builds (Debian kbuild). */
-  headerPackages(distro: Distro, ctx: ReleaseContext & { parsed: ParsedRelease; hostArch: Arch }): HeaderPackageSpec[];
+  headerPackages(
+    distro: Distro,
+    ctx: ReleaseContext & { parsed: ParsedRelease; hostArch: Arch },
+  ): HeaderPackageSpec[];
 }

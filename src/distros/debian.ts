@@ -3,10 +3,13 @@ import type { DistroAdapter, HeaderPackageSpec, ParsedRelease, ReleaseContext } 
 
 /**
  * Debian. Release strings: `6.1.0-18-amd64` (ABI style, sublevel always .0), backports `5.10.0-0.bpo.15-amd64`,
- * older-line security uploads `6.1.0-0.deb11.48-amd64`, and from the 6.12 line on `6.12.117+deb12-amd64`.
+ * uploads of a newer line to an older suite `6.1.0-0.deb11.48-amd64`, and from the 6.12 line on the version style
+ * `6.12.117+deb12-amd64` (rebuilds `6.12.115+deb13.1-amd64`, early backports `6.12.12+bpo-amd64`). Flavours: amd64, arm64, cloud-*, rt-*, arm64-16k.
+ * One ABI string is reused across uploads, so the package version is resolved from repository metadata.
  */
 
 const CODENAMES: Record<string, string> = {
+  jessie: "8",
   stretch: "9",
   buster: "10",
   bullseye: "11",
@@ -21,106 +24,135 @@ export function debianCodename(version: string): string | undefined {
   return Object.entries(CODENAMES).find(([, v]) => v === version)?.[0];
 }
 
-const FLAVOUR = "((?:rt-|cloud-)?(?:amd64|arm64)(?:-16k)?)";
-const ABI_STYLE = new RegExp(`^(\\d+)\\.(\\d+)\\.0-((?:0\\.(?:bpo|deb(\\d+))\\.)?(\\d+))-${FLAVOUR}$`);
-const BPO_STYLE = /^0\.bpo\.(\d+)$/;
-const VERSION_STYLE = new RegExp(`^(\\d+)\\.(\\d+)\\.(\\d+)\\+(deb(\\d+)|bpo)(?:\\.(\\d+))?-${FLAVOUR}$`);
+/** The stable release each kernel line shipped in; a backport of the line is built for the release before. */
+const LINE_RELEASE: Record<string, number> = {
+  "3.16": 8,
+  "4.9": 9,
+  "4.19": 10,
+  "5.10": 11,
+  "6.1": 12,
+  "6.12": 13,
+};
 
-function releaseIssue(ctx: ReleaseContext, why: string): FieldIssue {
-  return {
-    field: "kernelRelease",
-    given: ctx.kernelRelease,
-    expected: "a Debian release such as 6.1.0-18-amd64, 5.10.0-0.bpo.15-amd64 or 6.12.117+deb12-amd64",
-    message: `kernelRelease: ${why} ${JSON.stringify(ctx.kernelRelease)}; expected a Debian release such as 6.1.0-18-amd64, 5.10.0-0.bpo.15-amd64 or 6.12.117+deb12-amd64`,
-  };
+const FLAVOUR = "((?:rt-|cloud-)?amd64|(?:rt-|cloud-)?arm64|arm64-16k)";
+const ABI_STYLE = new RegExp(`^(\\d+)\\.(\\d+)\\.0-((?:0\\.(?:bpo|deb(\\d+))\\.)?\\d+)-${FLAVOUR}$`);
+/** `+debNN` with an optional rebuild counter (`6.12.115+deb13.1-amd64`), or `+bpo` (early 6.12 backports). */
+const VERSION_STYLE = new RegExp(`^(\\d+)\\.(\\d+)\\.(\\d+)\\+(deb(\\d+)(?:\\.\\d+)?|bpo)-${FLAVOUR}$`);
+const EXPECTED = "a Debian release such as 6.1.0-18-amd64, 5.10.0-0.bpo.15-amd64 or 6.12.117+deb12-amd64";
+
+function issue(field: string, given: string, expected: string, why: string): FieldIssue {
+  return { field, given, expected, message: `${field}: ${why}; expected ${expected}` };
 }
 
-function archOf(flavour: string): "x86_64" | "aarch64" {
-  return flavour.includes("arm64") ? "aarch64" : "x86_64";
+function backportTarget(major: string, minor: string): string | undefined {
+  const release = LINE_RELEASE[`${major}.${minor}`];
+  return release ? String(release - 1) : undefined;
 }
 
-function parse(ctx: ReleaseContext): ParsedRelease | FieldIssue[] {
+function read(ctx: ReleaseContext): ParsedRelease | undefined {
   const abi = ABI_STYLE.exec(ctx.kernelRelease);
-  const ver = abi ? null : VERSION_STYLE.exec(ctx.kernelRelease);
-  let parsed: ParsedRelease;
   if (abi) {
-    const [, major, minor, abiText, debN, , flavour] = abi as unknown as string[];
-    const bpo = BPO_STYLE.test(abiText!);
-    parsed = {
+    const [, major, minor, abiText, debN, flavour] = abi as unknown as string[];
+    const bpo = abiText!.startsWith("0.bpo.");
+    const implied = bpo ? backportTarget(major!, minor!) : debN;
+    return {
       upstreamVersion: `${major}.${minor}.0`,
       sublevelKnown: false,
       abi: abiText!,
       flavour: flavour!,
-      distroTag: bpo ? "bpo" : debN ? `deb${debN}` : `deb${ctx.distroVersion}`,
-      ...(debN ? { impliedDistroVersion: debN } : {}),
+      distroTag: bpo ? "bpo" : `deb${debN ?? ctx.distroVersion}`,
+      ...(implied ? { impliedDistroVersion: implied } : {}),
     };
-  } else if (ver) {
-    const [, major, minor, patch, tag, debN, , flavour] = ver as unknown as string[];
-    parsed = {
-      upstreamVersion: `${major}.${minor}.${patch}`,
-      sublevelKnown: true,
-      abi: `${major}.${minor}.${patch}+${tag}`,
-      flavour: flavour!,
-      distroTag: tag === "bpo" ? "bpo" : `deb${debN}`,
-      ...(debN ? { impliedDistroVersion: debN } : {}),
-    };
-  } else {
-    return [releaseIssue(ctx, "not a Debian kernel release:")];
   }
+  const ver = VERSION_STYLE.exec(ctx.kernelRelease);
+  if (!ver) return undefined;
+  const [, major, minor, patch, tag, debN, flavour] = ver as unknown as string[];
+  const implied = tag === "bpo" ? backportTarget(major!, minor!) : debN;
+  return {
+    upstreamVersion: `${major}.${minor}.${patch}`,
+    sublevelKnown: true,
+    abi: `${major}.${minor}.${patch}+${tag}`,
+    flavour: flavour!,
+    distroTag: tag === "bpo" ? "bpo" : `deb${debN}`,
+    ...(implied ? { impliedDistroVersion: implied } : {}),
+  };
+}
+
+function parse(ctx: ReleaseContext): ParsedRelease | FieldIssue[] {
+  const parsed = read(ctx);
+  if (!parsed)
+    return [
+      issue(
+        "kernelRelease",
+        ctx.kernelRelease,
+        EXPECTED,
+        `not a Debian kernel release ${JSON.stringify(ctx.kernelRelease)}`,
+      ),
+    ];
   const issues: FieldIssue[] = [];
-  if (archOf(parsed.flavour) !== ctx.arch) {
-    issues.push({
-      field: "arch",
-      given: ctx.arch,
-      expected: archOf(parsed.flavour),
-      message: `arch: ${ctx.arch} does not match flavour ${parsed.flavour} of ${ctx.kernelRelease}; expected ${archOf(parsed.flavour)}`,
-    });
+  const flavourArch = parsed.flavour.includes("arm64") ? "aarch64" : "x86_64";
+  if (flavourArch !== ctx.arch) {
+    issues.push(
+      issue(
+        "arch",
+        ctx.arch,
+        flavourArch,
+        `${ctx.arch} contradicts flavour ${parsed.flavour} of ${ctx.kernelRelease}`,
+      ),
+    );
   }
-  // A `.debNN` upload of an older line is built for the suite *before* NN's successor; `+debNN` names its suite.
+  // `.debNN.`/`+debNN` name the suite the upload is for; a backport is for the release before its line's own.
   if (parsed.impliedDistroVersion && parsed.impliedDistroVersion !== ctx.distroVersion) {
-    issues.push({
-      field: "distroVersion",
-      given: ctx.distroVersion,
-      expected: parsed.impliedDistroVersion,
-      message: `distroVersion: ${ctx.distroVersion} does not match ${parsed.distroTag} in ${ctx.kernelRelease}; expected ${parsed.impliedDistroVersion}`,
-    });
+    issues.push(
+      issue(
+        "distroVersion",
+        ctx.distroVersion,
+        parsed.impliedDistroVersion,
+        `Debian ${ctx.distroVersion} contradicts ${parsed.distroTag} in ${ctx.kernelRelease}`,
+      ),
+    );
   }
   return issues.length ? issues : parsed;
 }
 
-/** Debian's kbuild package: per maj.min for ABI-style lines, per full version for the `+debNN` lines. */
-function kbuildPackage(kernelRelease: string, parsed: ParsedRelease): string {
-  if (parsed.sublevelKnown) return `linux-kbuild-${parsed.abi}`;
-  const [major, minor] = parsed.upstreamVersion.split(".");
-  void kernelRelease;
-  return `linux-kbuild-${major}.${minor}`;
+/** The ABI part shared by a line's packages: `6.1.0-18`, `5.10.0-0.bpo.15`, `6.12.117+deb12`. */
+function abiName(parsed: ParsedRelease): string {
+  return parsed.sublevelKnown ? parsed.abi : `${parsed.upstreamVersion}-${parsed.abi}`;
 }
 
+/** Host tools: one `linux-kbuild-<maj.min>` per ABI-style line, one per upload (`linux-kbuild-6.12.117+deb12`) after. */
+function kbuildPackage(parsed: ParsedRelease): string {
+  if (parsed.sublevelKnown) return `linux-kbuild-${parsed.abi}`;
+  return `linux-kbuild-${parsed.upstreamVersion.split(".").slice(0, 2).join(".")}`;
+}
+
+/** rt flavours share their own arch-all package (`-common-rt`); cloud flavours share the plain one. */
 function commonPackage(parsed: ParsedRelease): string {
-  const base = parsed.sublevelKnown ? parsed.abi : `${parsed.upstreamVersion.replace(/\.0$/, ".0")}-${parsed.abi}`;
-  // rt flavours share a separate common package (`-common-rt`); cloud shares the plain one.
-  return `linux-headers-${base}-common${parsed.flavour.startsWith("rt-") ? "-rt" : ""}`;
+  return `linux-headers-${abiName(parsed)}-common${parsed.flavour.startsWith("rt-") ? "-rt" : ""}`;
+}
+
+function normaliseVersion(input: string): string | FieldIssue {
+  const text = input.toLowerCase();
+  const v = CODENAMES[text] ?? /^(\d{1,2})(?:\.\d{1,2})?$/.exec(text)?.[1];
+  if (v !== undefined && Number(v) > 0) return String(Number(v));
+  return issue(
+    "distroVersion",
+    input,
+    "a Debian major version (11, 12, 13) or codename (bullseye, bookworm, trixie)",
+    `${JSON.stringify(input)} is not a Debian version`,
+  );
 }
 
 export const debianAdapter: DistroAdapter = {
   distros: ["debian"],
   packageFormat: "deb",
-  normaliseVersion(_distro, input) {
-    const v = CODENAMES[input.toLowerCase()] ?? input;
-    if (/^\d{1,2}$/.test(v)) return v;
-    return {
-      field: "distroVersion",
-      given: input,
-      expected: "a Debian major version (11, 12, 13) or codename (bullseye, bookworm, trixie)",
-      message: `distroVersion: ${JSON.stringify(input)} is not a Debian version; expected a major version (11, 12, 13) or codename (bullseye, bookworm, trixie)`,
-    };
-  },
+  normaliseVersion: (_distro, input) => normaliseVersion(input),
   parseRelease: (_distro, ctx) => parse(ctx),
   headerPackages(_distro, ctx): HeaderPackageSpec[] {
     return [
       { name: `linux-headers-${ctx.kernelRelease}`, role: "headers", arch: "target" },
       { name: commonPackage(ctx.parsed), role: "common", arch: "all" },
-      { name: kbuildPackage(ctx.kernelRelease, ctx.parsed), role: "kbuild", arch: "host" },
+      { name: kbuildPackage(ctx.parsed), role: "kbuild", arch: "host" },
     ];
   },
 };

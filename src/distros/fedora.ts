@@ -1,12 +1,57 @@
-import type { DistroAdapter } from "./adapter.js";
+import type { FieldIssue } from "../core/errors.js";
+import type { DistroAdapter, ParsedRelease, ReleaseContext } from "./adapter.js";
+import { develPackage, mismatch, parseRpmRelease, rpmFlavour } from "./rpm-release.js";
 
-// Placeholder until this family's rules are written.
+/**
+ * Fedora. `uname -r` is the kernel NVRA: `6.8.9-300.fc40.x86_64`, rawhide `6.13.0-0.rc2.24.fc42.x86_64`, variants
+ * `…aarch64+16k`, `…x86_64+debug`. The `fcNN` tag names the release the kernel was built for.
+ */
+
+const EXPECTED = "a Fedora release such as 6.8.9-300.fc40.x86_64";
+const TAG = /^fc(\d+)$/;
+
+function normaliseVersion(input: string): string | FieldIssue {
+  const m = /^(?:f|fc|fedora-?)?(\d{2,3})$/i.exec(input);
+  if (m && Number(m[1]) >= 10) return String(Number(m[1]));
+  return {
+    field: "distroVersion",
+    given: input,
+    expected: "a Fedora release number such as 40, 41, 43",
+    message: `distroVersion: ${JSON.stringify(input)} is not a Fedora release; expected a release number such as 40, 41, 43`,
+  };
+}
+
+function parse(ctx: ReleaseContext): ParsedRelease | FieldIssue[] {
+  const r = parseRpmRelease(ctx, TAG, EXPECTED);
+  if (Array.isArray(r)) return r;
+  const implied = TAG.exec(r.distTag)![1]!;
+  if (implied !== ctx.distroVersion) {
+    return [
+      mismatch(
+        "distroVersion",
+        ctx.distroVersion,
+        implied,
+        `Fedora ${ctx.distroVersion} contradicts .${r.distTag} in ${ctx.kernelRelease}`,
+      ),
+    ];
+  }
+  return {
+    upstreamVersion: r.upstreamVersion,
+    sublevelKnown: true,
+    abi: r.build,
+    flavour: rpmFlavour(r),
+    distroTag: r.distTag,
+    impliedDistroVersion: implied,
+  };
+}
+
 export const fedoraAdapter: DistroAdapter = {
   distros: ["fedora"],
   packageFormat: "rpm",
-  normaliseVersion: (_d, input) => input,
-  parseRelease: (_d, ctx) => [
-    { field: "kernelRelease", given: ctx.kernelRelease, expected: "-", message: "not implemented" },
-  ],
-  headerPackages: () => [],
+  normaliseVersion: (_distro, input) => normaliseVersion(input),
+  parseRelease: (_distro, ctx) => parse(ctx),
+  headerPackages(_distro, ctx) {
+    const r = parseRpmRelease(ctx, TAG, EXPECTED);
+    return Array.isArray(r) ? [] : [develPackage(r)];
+  },
 };

@@ -14,7 +14,9 @@ export const ADAPTERS: readonly DistroAdapter[] = [
   amazonLinuxAdapter,
 ];
 
-const BY_DISTRO = new Map<Distro, DistroAdapter>(ADAPTERS.flatMap((a) => a.distros.map((d) => [d, a] as const)));
+const BY_DISTRO = new Map<Distro, DistroAdapter>(
+  ADAPTERS.flatMap((a) => a.distros.map((d) => [d, a] as const)),
+);
 
 const DISTRO_ALIASES: Record<string, Distro> = {
   ubuntu: "ubuntu",

@@ -1,12 +1,189 @@
-import type { DistroAdapter } from "./adapter.js";
+import type { FieldIssue } from "../core/errors.js";
+import type { DistroAdapter, HeaderPackageSpec, ParsedRelease, ReleaseContext } from "./adapter.js";
 
-// Placeholder until this family's rules are written.
+/**
+ * Ubuntu. `uname -r` is `<maj>.<min>.<sub>-<ABI>-<flavour>`: `6.8.0-45-generic`, `5.15.0-1034-aws`,
+ * `6.8.0-1013-oracle-64k`, `6.8.1-1015-realtime`. The same string can ship in two series (24.04 GA and the 22.04
+ * HWE kernel), built with different compilers, so the series is part of the identity, not derived from the string.
+ *
+ * Each kernel comes from one source package, whose arch-all `<source>-headers-<X.Y.Z>-<ABI>` the arch headers
+ * package depends on. The source follows from flavour, kernel line and series: the series' own (GA) line comes from
+ * `linux` (or `linux-<flavour>` for derivatives), another line from a per-line backport (`linux-hwe-6.8`,
+ * `linux-aws-6.8`). The name is a prediction the header resolver confirms against the package's Depends.
+ */
+
+interface Series {
+  codename: string;
+  /** maj.min of the kernel the series released with. */
+  gaLine: string;
+}
+
+/** Series → codename and GA kernel line. 26.04 is expected to release with Linux 7.0 (the line after 6.19). */
+const SERIES: Record<string, Series> = {
+  "14.04": { codename: "trusty", gaLine: "3.13" },
+  "16.04": { codename: "xenial", gaLine: "4.4" },
+  "18.04": { codename: "bionic", gaLine: "4.15" },
+  "20.04": { codename: "focal", gaLine: "5.4" },
+  "20.10": { codename: "groovy", gaLine: "5.8" },
+  "21.04": { codename: "hirsute", gaLine: "5.11" },
+  "21.10": { codename: "impish", gaLine: "5.13" },
+  "22.04": { codename: "jammy", gaLine: "5.15" },
+  "22.10": { codename: "kinetic", gaLine: "5.19" },
+  "23.04": { codename: "lunar", gaLine: "6.2" },
+  "23.10": { codename: "mantic", gaLine: "6.5" },
+  "24.04": { codename: "noble", gaLine: "6.8" },
+  "24.10": { codename: "oracular", gaLine: "6.11" },
+  "25.04": { codename: "plucky", gaLine: "6.14" },
+  "25.10": { codename: "questing", gaLine: "6.17" },
+  "26.04": { codename: "resolute", gaLine: "7.0" },
+};
+
+const BY_CODENAME = new Map(Object.entries(SERIES).map(([v, s]) => [s.codename, v]));
+
+/** Codename of an Ubuntu series (`22.04` → `jammy`), or undefined when unknown. */
+export function ubuntuCodename(version: string): string | undefined {
+  return SERIES[version]?.codename;
+}
+
+const RELEASE = /^(\d+)\.(\d+)\.(\d+)-(\d+)-([a-z][a-z0-9]*(?:-[a-z0-9]+)*)$/;
+const EXPECTED = "an Ubuntu release such as 6.8.0-45-generic or 5.15.0-1034-aws";
+/** Flavours of the main `linux` source (and, from 22.04, `linux-lowlatency`). Others are derivative sources. */
+const MAIN_FLAVOURS = new Set(["generic", "lowlatency"]);
+/** Flavours (after dropping a `-64k` page-size suffix) that exist only on arm64. */
+const ARM64_ONLY = /^(raspi|xilinx-zynqmp|nvidia-tegra.*)$/;
+/** Backports whose source name breaks the `linux-<flavour>-<line>` rule (series:flavour:line → source). */
+const SOURCE_EXCEPTIONS: Record<string, string> = {
+  "18.04:azure:4.15": "linux-azure-4.15",
+};
+
+function issue(field: string, given: string, expected: string, why: string): FieldIssue {
+  return { field, given, expected, message: `${field}: ${why}; expected ${expected}` };
+}
+
+function normaliseVersion(input: string): string | FieldIssue {
+  const text = input.toLowerCase();
+  const byName = BY_CODENAME.get(text);
+  if (byName) return byName;
+  const m = /^(\d{2})\.(04|10)(?:\.\d{1,2})?$/.exec(text);
+  if (m) return `${m[1]}.${m[2]}`;
+  return issue(
+    "distroVersion",
+    input,
+    "an Ubuntu series such as 22.04, 24.04 or a codename (jammy, noble)",
+    `${JSON.stringify(input)} is not an Ubuntu series`,
+  );
+}
+
+function compareLines(a: string, b: string): number {
+  const [a1, a2] = a.split(".").map(Number) as [number, number];
+  const [b1, b2] = b.split(".").map(Number) as [number, number];
+  return a1 - b1 || a2 - b2;
+}
+
+function parse(ctx: ReleaseContext): ParsedRelease | FieldIssue[] {
+  const m = RELEASE.exec(ctx.kernelRelease);
+  if (!m)
+    return [
+      issue(
+        "kernelRelease",
+        ctx.kernelRelease,
+        EXPECTED,
+        `not an Ubuntu kernel release ${JSON.stringify(ctx.kernelRelease)}`,
+      ),
+    ];
+  const [, major, minor, sub, abi, flavour] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const line = `${major}.${minor}`;
+  const base = flavour.replace(/-64k$/, "");
+  const issues: FieldIssue[] = [];
+  if (/(^|-)lpae$|nolpae/.test(flavour)) {
+    issues.push(
+      issue(
+        "kernelRelease",
+        ctx.kernelRelease,
+        EXPECTED,
+        `flavour ${flavour} is a 32-bit ARM kernel, not supported`,
+      ),
+    );
+  } else if ((flavour !== base || ARM64_ONLY.test(base)) && ctx.arch !== "aarch64") {
+    issues.push(
+      issue(
+        "arch",
+        ctx.arch,
+        "aarch64",
+        `flavour ${flavour} of ${ctx.kernelRelease} exists only on aarch64, not ${ctx.arch}`,
+      ),
+    );
+  }
+  const series = SERIES[ctx.distroVersion];
+  if (series && compareLines(line, series.gaLine) < 0) {
+    issues.push(
+      issue(
+        "distroVersion",
+        ctx.distroVersion,
+        `a series whose kernels are ${line} or newer`,
+        `Ubuntu ${ctx.distroVersion} ships no ${line} kernel (its first line is ${series.gaLine}), so ${ctx.kernelRelease} cannot belong to it`,
+      ),
+    );
+  }
+  if (issues.length) return issues;
+  return {
+    upstreamVersion: `${major}.${minor}.${sub}`,
+    sublevelKnown: false,
+    abi,
+    flavour,
+    distroTag: series && line !== series.gaLine ? "hwe" : "",
+  };
+}
+
+/**
+ * The arch-all headers package of a kernel: `<source>-headers-<X.Y.Z>-<ABI>`, or plain `linux-headers-<X.Y.Z>-<ABI>`
+ * for the `linux` source (and for 16.04's HWE kernels, whose backport source still used the plain names).
+ */
+export function ubuntuCommonPackage(distroVersion: string, parsed: ParsedRelease): string {
+  const abiName = `${parsed.upstreamVersion}-${parsed.abi}`;
+  const source = sourceOf(distroVersion, parsed);
+  return source === "linux" ? `linux-headers-${abiName}` : `${source}-headers-${abiName}`;
+}
+
+function sourceOf(distroVersion: string, parsed: ParsedRelease): string {
+  const line = parsed.upstreamVersion.split(".").slice(0, 2).join(".");
+  const base = parsed.flavour.replace(/-64k$/, "");
+  const series = SERIES[distroVersion];
+  const ga = !series || series.gaLine === line;
+  const exception = SOURCE_EXCEPTIONS[`${distroVersion}:${base}:${line}`];
+  if (exception) return exception;
+  if (MAIN_FLAVOURS.has(base)) {
+    // From 22.04 the lowlatency kernels have their own source; before, they were built from `linux`.
+    const own = base === "lowlatency" && compareLines(distroVersion, "22.04") >= 0;
+    if (ga) return own ? "linux-lowlatency" : "linux";
+    if (own) return `linux-lowlatency-hwe-${line}`;
+    if (distroVersion === "16.04") return "linux";
+    // 18.04 kept one rolling `linux-hwe` source until its 5.4 backport; later series name the line.
+    return distroVersion === "18.04" && line !== "5.4" ? "linux-hwe" : `linux-hwe-${line}`;
+  }
+  // OEM kernels name their line from 20.04 on, even when it is the series' own line.
+  if (base === "oem" && compareLines(distroVersion, "20.04") >= 0) return `linux-oem-${line}`;
+  return ga ? `linux-${base}` : `linux-${base}-${line}`;
+}
+
+function headerPackages(ctx: ReleaseContext & { parsed: ParsedRelease }): HeaderPackageSpec[] {
+  return [
+    { name: `linux-headers-${ctx.kernelRelease}`, role: "headers", arch: "target" },
+    { name: ubuntuCommonPackage(ctx.distroVersion, ctx.parsed), role: "common", arch: "all" },
+  ];
+}
+
 export const ubuntuAdapter: DistroAdapter = {
   distros: ["ubuntu"],
   packageFormat: "deb",
-  normaliseVersion: (_d, input) => input,
-  parseRelease: (_d, ctx) => [
-    { field: "kernelRelease", given: ctx.kernelRelease, expected: "-", message: "not implemented" },
-  ],
-  headerPackages: () => [],
+  normaliseVersion: (_distro, input) => normaliseVersion(input),
+  parseRelease: (_distro, ctx) => parse(ctx),
+  headerPackages: (_distro, ctx) => headerPackages(ctx),
 };

@@ -1,11 +1,11 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runProcess } from "../adapters/run-process.js";
 import { ARCH_FACTS, type Arch } from "../core/arch.js";
 import { type BootOutcome, parseBootOutput } from "../core/boot/boot-result.js";
 import { qemuCommand } from "../core/boot/qemu-command.js";
 import { KmodforgeError } from "../core/errors.js";
-import { runProcess } from "../adapters/run-process.js";
 import { buildInitramfs, type LoadableModule, readLoadableModule } from "./initramfs.js";
 
 /**
@@ -37,7 +37,12 @@ export interface BootTestOptions {
 export interface BootTestResult extends BootOutcome {
   arch: Arch;
   kernelImage: string;
-  modulesGiven: Array<Pick<LoadableModule, "file" | "name" | "compressed" | "vermagic" | "version" | "elfMachine" | "machineMatches">>;
+  modulesGiven: Array<
+    Pick<
+      LoadableModule,
+      "file" | "name" | "compressed" | "vermagic" | "version" | "elfMachine" | "machineMatches"
+    >
+  >;
   qemu: { binary: string; args: string[]; exitCode: number | null; signal: string | null; timedOut: boolean };
   durationMs: number;
   /** Last lines of the serial console, for reports. */
@@ -72,9 +77,8 @@ export async function runBootTest(options: BootTestOptions): Promise<BootTestRes
       ...(options.memoryMiB !== undefined ? { memoryMiB: options.memoryMiB } : {}),
     });
     const timeoutMs = options.timeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS;
-    const run = await runProcess(cmd.binary, cmd.args, { timeoutMs, maxOutputBytes: 16 * 1024 * 1024 }).catch((err: Error) => {
-      throw new KmodforgeError("EXTERNAL_TOOL_FAILED", `${cmd.binary} could not be started: ${err.message}`);
-    });
+    // A missing QEMU surfaces as EXTERNAL_TOOL_FAILED naming the binary (qemu-system-x86 / qemu-system-arm).
+    const run = await runProcess(cmd.binary, cmd.args, { timeoutMs, maxOutputBytes: 16 * 1024 * 1024 });
     const serial = run.stdout + (run.stderr ? `\n${run.stderr}` : "");
     if (options.serialLogPath) await writeFile(options.serialLogPath, serial);
     const outcome = parseBootOutput(
@@ -87,9 +91,13 @@ export async function runBootTest(options: BootTestOptions): Promise<BootTestRes
       extra.push(`the guest runs ${outcome.guestRelease}, not ${options.expectedRelease}`);
     }
     for (const m of modules) {
-      if (!m.machineMatches) extra.push(`${m.file}: ELF machine ${m.elfMachine} is not ${ARCH_FACTS[options.arch].elfMachineName}`);
+      if (!m.machineMatches)
+        extra.push(
+          `${m.file}: ELF machine ${m.elfMachine} is not ${ARCH_FACTS[options.arch].elfMachineName}`,
+        );
     }
-    if (!outcome.booted && run.code !== 0 && run.stderr.trim()) extra.push(`${cmd.binary}: ${run.stderr.trim().split("\n").slice(-3).join(" / ")}`);
+    if (!outcome.booted && run.code !== 0 && run.stderr.trim())
+      extra.push(`${cmd.binary}: ${run.stderr.trim().split("\n").slice(-3).join(" / ")}`);
     const failures = [...extra, ...outcome.failures];
     return {
       ...outcome,
@@ -98,7 +106,13 @@ export async function runBootTest(options: BootTestOptions): Promise<BootTestRes
       arch: options.arch,
       kernelImage: options.kernelImage,
       modulesGiven: modules.map(({ bytes: _bytes, ...rest }) => rest),
-      qemu: { binary: cmd.binary, args: cmd.args, exitCode: run.code, signal: run.signal, timedOut: run.timedOut },
+      qemu: {
+        binary: cmd.binary,
+        args: cmd.args,
+        exitCode: run.code,
+        signal: run.signal,
+        timedOut: run.timedOut,
+      },
       durationMs: run.ms,
       serialTail: serial.replace(/\r/g, "").split("\n").slice(-80),
       ...(options.serialLogPath ? { serialLogPath: options.serialLogPath } : {}),

@@ -1,12 +1,17 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { gzipSync } from "node:zlib";
+import { runProcess } from "../adapters/run-process.js";
 import { ARCH_FACTS, type Arch } from "../core/arch.js";
+import {
+  DEFAULT_EXERCISE_SCRIPT,
+  HELPERS_PATH,
+  HELPERS_SCRIPT,
+  renderInitScript,
+} from "../core/boot/init-script.js";
 import { type CpioEntry, writeCpioNewc } from "../core/cpio.js";
-import { DEFAULT_EXERCISE_SCRIPT, HELPERS_PATH, HELPERS_SCRIPT, renderInitScript } from "../core/boot/init-script.js";
 import { modinfoTag, NotAModuleError, readModuleElf } from "../core/elf-modinfo.js";
 import { KmodforgeError } from "../core/errors.js";
-import { runProcess } from "../adapters/run-process.js";
 
 /** A module file as the load test sees it: its bytes as given (possibly `.ko.xz`) and what its `.modinfo` says. */
 export interface LoadableModule {
@@ -23,15 +28,20 @@ export interface LoadableModule {
 }
 
 async function decompressXz(path: string): Promise<Buffer> {
-  const r = await runProcess("xz", ["-d", "-c", "--", path], { timeoutMs: 60_000, maxOutputBytes: 512 * 1024 * 1024 });
-  if (r.code !== 0) throw new KmodforgeError("INVALID_INPUT", `${path}: not a valid .xz file (${r.stderr.trim()})`);
+  const r = await runProcess("xz", ["-d", "-c", "--", path], {
+    timeoutMs: 60_000,
+    maxOutputBytes: 512 * 1024 * 1024,
+  });
+  if (r.code !== 0)
+    throw new KmodforgeError("INVALID_INPUT", `${path}: not a valid .xz file (${r.stderr.trim()})`);
   return r.stdoutBytes;
 }
 
 /** Reads a `.ko` or `.ko.xz` and identifies it. The compressed bytes go into the guest unchanged. */
 export async function readLoadableModule(file: string, arch: Arch): Promise<LoadableModule> {
   const compressed = file.endsWith(".ko.xz");
-  if (!compressed && !file.endsWith(".ko")) throw new KmodforgeError("INVALID_INPUT", `${file}: expected a .ko or .ko.xz file`);
+  if (!compressed && !file.endsWith(".ko"))
+    throw new KmodforgeError("INVALID_INPUT", `${file}: expected a .ko or .ko.xz file`);
   const bytes = await readFile(file);
   const raw = compressed ? await decompressXz(file) : bytes;
   let info: ReturnType<typeof readModuleElf>;
@@ -42,7 +52,8 @@ export async function readLoadableModule(file: string, arch: Arch): Promise<Load
     throw err;
   }
   const name = (modinfoTag(info, "name") ?? basename(file).replace(/\.ko(\.xz)?$/, "")).replace(/-/g, "_");
-  if (!/^[A-Za-z0-9_]{1,56}$/.test(name)) throw new KmodforgeError("INVALID_INPUT", `${file}: unusable module name ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z0-9_]{1,56}$/.test(name))
+    throw new KmodforgeError("INVALID_INPUT", `${file}: unusable module name ${JSON.stringify(name)}`);
   const vermagic = modinfoTag(info, "vermagic");
   const version = modinfoTag(info, "version");
   return {
@@ -77,7 +88,9 @@ export function buildInitramfs(input: InitramfsInput): Buffer {
     input.exerciseTimeoutSec ?? 30,
   );
   const entries: CpioEntry[] = [
-    ...["bin", "dev", "lib", "modules", "proc", "root", "sys", "tmp"].map((path): CpioEntry => ({ type: "dir", path })),
+    ...["bin", "dev", "lib", "modules", "proc", "root", "sys", "tmp"].map(
+      (path): CpioEntry => ({ type: "dir", path }),
+    ),
     // The kernel opens /dev/console for init's stdio before anything is mounted.
     { type: "chardev", path: "dev/console", major: 5, minor: 1 },
     { type: "chardev", path: "dev/null", major: 1, minor: 3, mode: 0o666 },

@@ -1,7 +1,11 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { type FetchedAsset, fetchDebianKernelImage, fetchStaticBusybox } from "../adapters/debian-boot-assets.js";
+import {
+  type FetchedAsset,
+  fetchDebianKernelImage,
+  fetchStaticBusybox,
+} from "../adapters/debian-boot-assets.js";
 import { KmodforgeError } from "../core/errors.js";
 import type { KernelIdentity } from "../core/identity.js";
 import { type BootTestOptions, type BootTestResult, runBootTest } from "./boot-test.js";
@@ -11,7 +15,8 @@ import { type BootTestOptions, type BootTestResult, runBootTest } from "./boot-t
  * today; any distribution with an explicit image) and a static busybox for its arch, then boots once.
  */
 
-export interface IdentityBootTestOptions extends Omit<BootTestOptions, "kernelImage" | "busybox" | "arch" | "expectedRelease"> {
+export interface IdentityBootTestOptions
+  extends Omit<BootTestOptions, "kernelImage" | "busybox" | "arch" | "expectedRelease"> {
   identity: KernelIdentity;
   cacheDir: string;
   /** Boot this image instead of fetching the distribution's. */
@@ -39,12 +44,21 @@ export async function bootTestForIdentity(options: IdentityBootTestOptions): Pro
   const { identity, cacheDir, kernelImage, busybox, ...rest } = options;
   let image: { path: string; package?: FetchedAsset["package"] };
   if (kernelImage) {
-    if (!existsSync(kernelImage)) throw new KmodforgeError("INVALID_INPUT", `kernel image ${kernelImage} does not exist`);
+    if (!existsSync(kernelImage))
+      throw new KmodforgeError("INVALID_INPUT", `kernel image ${kernelImage} does not exist`);
     image = { path: kernelImage };
   } else if (identity.distro === "debian") {
-    image = await fetchDebianKernelImage({ cacheDir, distroVersion: identity.distroVersion, arch: identity.arch, kernelRelease: identity.kernelRelease });
+    image = await fetchDebianKernelImage({
+      cacheDir,
+      distroVersion: identity.distroVersion,
+      arch: identity.arch,
+      kernelRelease: identity.kernelRelease,
+    });
   } else {
-    throw new KmodforgeError("UNSUPPORTED_TARGET", `fetching kernel images is implemented for Debian only; pass the ${identity.distro} kernel image explicitly`);
+    throw new KmodforgeError(
+      "UNSUPPORTED_TARGET",
+      `fetching kernel images is implemented for Debian only; pass the ${identity.distro} kernel image explicitly`,
+    );
   }
   let shell: { path: string; package?: FetchedAsset["package"] };
   if (busybox) {

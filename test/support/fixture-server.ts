@@ -71,8 +71,8 @@ export async function startFixtureServer(routes: Record<string, Route> = {}): Pr
     const headers = { "content-type": "application/octet-stream", "content-length": String(body.length), ...route.headers };
     if (fault?.kind === "truncate") {
       res.writeHead(200, headers);
-      res.write(body.subarray(0, fault.keepBytes));
-      req.socket.destroy();
+      // Destroy only once the partial body is flushed; destroying at once drops it and looks like a reset.
+      res.write(body.subarray(0, fault.keepBytes), () => req.socket.destroy());
       return;
     }
     if (req.headers["if-none-match"] && route.headers?.etag === req.headers["if-none-match"]) {

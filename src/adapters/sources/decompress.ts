@@ -8,26 +8,32 @@ import type { MissReason } from "../../core/headers/types.js";
  * zstd, xz and bzip2 spawn the system tool with an argument array (no shell) reading stdin.
  */
 
-export type DecompressResult = { ok: true; bytes: number } | { ok: false; reason: MissReason; detail: string };
+export type DecompressResult =
+  | { ok: true; bytes: number }
+  | { ok: false; reason: MissReason; detail: string };
 
-const TOOLS: Record<Exclude<IndexCompression, "gz" | "none">, string> = { zst: "zstd", xz: "xz", bz2: "bzip2" };
+const TOOLS: Record<Exclude<IndexCompression, "gz" | "none">, string> = {
+  zst: "zstd",
+  xz: "xz",
+  bz2: "bzip2",
+};
 
 export function decompressInto(
   data: Buffer,
   compression: IndexCompression,
   maxBytes: number,
-  onChunk: (text: string) => void,
+  onChunk: (chunk: Buffer) => void,
   timeoutMs = 120_000,
 ): Promise<DecompressResult> {
   if (compression === "none") {
-    if (data.length > maxBytes) return Promise.resolve({ ok: false, reason: "too-large", detail: `index exceeds ${maxBytes} bytes` });
-    onChunk(data.toString("utf8"));
+    if (data.length > maxBytes)
+      return Promise.resolve({ ok: false, reason: "too-large", detail: `index exceeds ${maxBytes} bytes` });
+    onChunk(data);
     return Promise.resolve({ ok: true, bytes: data.length });
   }
   return new Promise((resolve) => {
     let total = 0;
     let settled = false;
-    const decoder = new TextDecoder("utf-8");
     const done = (r: DecompressResult) => {
       if (settled) return;
       settled = true;
@@ -47,11 +53,9 @@ export function decompressInto(
         done({ ok: false, reason: "too-large", detail: `unpacked index exceeds ${maxBytes} bytes` });
         return;
       }
-      onChunk(decoder.decode(chunk, { stream: true }));
+      onChunk(chunk);
     };
     const onEnd = () => {
-      if (settled) return;
-      onChunk(decoder.decode());
       done({ ok: true, bytes: total });
     };
     if (compression === "gz") {
@@ -70,10 +74,17 @@ export function decompressInto(
     child.stderr.on("data", (c: Buffer) => {
       if (stderr.length < 2000) stderr += c.toString();
     });
-    child.on("error", (e) => done({ ok: false, reason: "malformed", detail: `${TOOLS[compression]}: ${e.message}` }));
+    child.on("error", (e) =>
+      done({ ok: false, reason: "malformed", detail: `${TOOLS[compression]}: ${e.message}` }),
+    );
     child.on("close", (code) => {
       if (code === 0) onEnd();
-      else done({ ok: false, reason: "malformed", detail: `${TOOLS[compression]} exited ${code}: ${stderr.trim()}` });
+      else
+        done({
+          ok: false,
+          reason: "malformed",
+          detail: `${TOOLS[compression]} exited ${code}: ${stderr.trim()}`,
+        });
     });
     child.stdin.on("error", () => {});
     child.stdin.end(data);

@@ -1,6 +1,6 @@
-import { hostLabel } from "../../core/headers/rpm-repo-plan.js";
 import { kojiPackageUrls } from "../../core/headers/koji-layout.js";
 import { wantedRpm } from "../../core/headers/rpm-release.js";
+import { hostLabel } from "../../core/headers/rpm-repo-plan.js";
 import type { LinkOutcome, PlannedUrl, SourceLink } from "../../core/headers/types.js";
 import type { HeaderSource } from "../../core/targets.js";
 import { DEFAULT_LIMITS, fetchTyped, type LinkLimits, miss } from "./link-io.js";
@@ -14,7 +14,8 @@ type KojiSource = Extract<HeaderSource, { kind: "koji" }>;
  */
 export function createKojiLink(options: { limits?: Partial<LinkLimits> } = {}): SourceLink<KojiSource> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const label = (link: KojiSource, key?: string) => `${hostLabel("koji", link.hub)}${key ? `:signed/${key}` : ""}`;
+  const label = (link: KojiSource, key?: string) =>
+    `${hostLabel("koji", link.hub)}${key ? `:signed/${key}` : ""}`;
   return {
     kind: "koji",
     plan(link, req): PlannedUrl[] {
@@ -33,15 +34,28 @@ export function createKojiLink(options: { limits?: Partial<LinkLimits> } = {}): 
         const want = wantedRpm(req, spec);
         const urls = kojiPackageUrls(link, want);
         if (urls.length === 0) {
-          outcome.misses.push(miss(label(link), spec.name, "not-applicable", "Koji needs an exact version-release"));
+          outcome.misses.push(
+            miss(label(link), spec.name, "not-applicable", "Koji needs an exact version-release"),
+          );
           continue;
         }
         if (req.requireVerified) {
-          outcome.misses.push(miss(label(link), spec.name, "unverified-refused", "Koji publishes no checksum for package files", urls[0]!.url));
+          outcome.misses.push(
+            miss(
+              label(link),
+              spec.name,
+              "unverified-refused",
+              "Koji publishes no checksum for package files",
+              urls[0]!.url,
+            ),
+          );
           continue;
         }
         for (const c of urls) {
-          const got = await fetchTyped(ctx, c.url, { timeoutMs: limits.timeoutMs, maxBytes: limits.maxPackageBytes });
+          const got = await fetchTyped(ctx, c.url, {
+            timeoutMs: limits.timeoutMs,
+            maxBytes: limits.maxPackageBytes,
+          });
           if (!got.ok) {
             outcome.misses.push(miss(label(link, c.signedKey), spec.name, got.reason, got.detail, c.url));
             continue;

@@ -8,7 +8,14 @@ import {
 } from "../../core/headers/launchpad-api.js";
 import { isHttpUrl } from "../../core/headers/mirror-list.js";
 import { isDebPackageName, isDebVersion } from "../../core/headers/snapshot-api.js";
-import type { LinkOutcome, PackageCandidate, PlannedUrl, ResolveContext, ResolveRequest, SourceLink } from "../../core/headers/types.js";
+import type {
+  LinkOutcome,
+  PackageCandidate,
+  PlannedUrl,
+  ResolveContext,
+  ResolveRequest,
+  SourceLink,
+} from "../../core/headers/types.js";
 import type { HeaderSource } from "../../core/targets.js";
 import type { HeaderPackageSpec } from "../../distros/adapter.js";
 import { debArchOf } from "./deb-arch.js";
@@ -22,7 +29,9 @@ const SOURCE = "launchpad";
  * Ubuntu's Launchpad: publishing history → librarian file with the sha256 Launchpad records for it. The API is
  * read over TLS; the file itself is checked against that sha256 by the downloader.
  */
-export function createLaunchpadLink(options: { limits?: Partial<LinkLimits> } = {}): SourceLink<LaunchpadSource> {
+export function createLaunchpadLink(
+  options: { limits?: Partial<LinkLimits> } = {},
+): SourceLink<LaunchpadSource> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   return {
     kind: "launchpad",
@@ -53,7 +62,11 @@ function pinned(spec: HeaderPackageSpec): string | undefined {
 }
 
 async function getJson(ctx: ResolveContext, url: string, limits: LinkLimits) {
-  const got = await fetchTyped(ctx, url, { timeoutMs: limits.timeoutMs, maxBytes: 8 * 1024 * 1024, cacheable: true });
+  const got = await fetchTyped(ctx, url, {
+    timeoutMs: limits.timeoutMs,
+    maxBytes: 8 * 1024 * 1024,
+    cacheable: true,
+  });
   if (!got.ok) return got;
   try {
     return { ok: true as const, json: JSON.parse(got.res.body.toString("utf8")) as unknown };
@@ -103,12 +116,16 @@ async function resolveOne(
     }
     const parsed = lpBinaryFileUrlsSchema.safeParse(files.json);
     if (!parsed.success) {
-      misses.push(miss(SOURCE, spec.name, "malformed", `unexpected JSON: ${parsed.error.issues[0]?.message}`, filesUrl));
+      misses.push(
+        miss(SOURCE, spec.name, "malformed", `unexpected JSON: ${parsed.error.issues[0]?.message}`, filesUrl),
+      );
       continue;
     }
     const file = pickDebFile(parsed.data, spec.name);
     if (!file || !isHttpUrl(file.url)) {
-      misses.push(miss(SOURCE, spec.name, "not-found", "publication lists no .deb for the package", filesUrl));
+      misses.push(
+        miss(SOURCE, spec.name, "not-found", "publication lists no .deb for the package", filesUrl),
+      );
       continue;
     }
     if (!file.sha256 && req.requireVerified) {

@@ -32,16 +32,23 @@ export const DEFAULT_LIMITS: LinkLimits = {
   timeoutMs: 60_000,
 };
 
-export async function fetchTyped(ctx: ResolveContext, url: string, options: HttpGetOptions): Promise<Fetched> {
+export async function fetchTyped(
+  ctx: ResolveContext,
+  url: string,
+  options: HttpGetOptions,
+): Promise<Fetched> {
   try {
     const res = await ctx.http.get(url, { ...(ctx.signal ? { signal: ctx.signal } : {}), ...options });
-    if (res.status === 404 || res.status === 410) return { ok: false, reason: "not-found", detail: `HTTP ${res.status}` };
-    if (res.status < 200 || res.status >= 300) return { ok: false, reason: "http-error", detail: `HTTP ${res.status}` };
+    if (res.status === 404 || res.status === 410)
+      return { ok: false, reason: "not-found", detail: `HTTP ${res.status}` };
+    if (res.status < 200 || res.status >= 300)
+      return { ok: false, reason: "http-error", detail: `HTTP ${res.status}` };
     return { ok: true, res };
   } catch (e) {
     if (e instanceof HttpFailure) return { ok: false, reason: e.reason, detail: e.message };
     const err = e as Error;
-    if (err?.name === "AbortError" || err?.name === "TimeoutError") return { ok: false, reason: "timeout", detail: err.message };
+    if (err?.name === "AbortError" || err?.name === "TimeoutError")
+      return { ok: false, reason: "timeout", detail: err.message };
     return { ok: false, reason: "unreachable", detail: err?.message ?? String(e) };
   }
 }
@@ -58,6 +65,12 @@ export function hashAlgorithm(checksumType: string): string | undefined {
   return undefined;
 }
 
-export function miss(source: string, pkg: string, reason: MissReason, detail: string, url?: string): PackageMiss {
+export function miss(
+  source: string,
+  pkg: string,
+  reason: MissReason,
+  detail: string,
+  url?: string,
+): PackageMiss {
   return { source, package: pkg, reason, detail, ...(url ? { url } : {}) };
 }

@@ -1,9 +1,14 @@
 import { ARCH_FACTS } from "../../core/arch.js";
 import { parseMirrorList, resolvePackageUrl } from "../../core/headers/mirror-list.js";
 import { matchWanted } from "../../core/headers/primary-xml.js";
-import { hostLabel, type RepoLocator } from "../../core/headers/rpm-repo-plan.js";
 import { type WantedRpm, wantedRpm } from "../../core/headers/rpm-release.js";
-import type { LinkOutcome, PackageCandidate, ResolveContext, ResolveRequest } from "../../core/headers/types.js";
+import { hostLabel, type RepoLocator } from "../../core/headers/rpm-repo-plan.js";
+import type {
+  LinkOutcome,
+  PackageCandidate,
+  ResolveContext,
+  ResolveRequest,
+} from "../../core/headers/types.js";
 import type { HeaderPackageSpec } from "../../distros/adapter.js";
 import { fetchTyped, type LinkLimits, miss, type PackageMiss } from "./link-io.js";
 import { type PrimaryIndexMemo, readRpmRepo } from "./rpm-repo-reader.js";
@@ -24,14 +29,27 @@ async function expandLocator(
   misses: PackageMiss[],
 ): Promise<string[]> {
   if (locator.type === "baseurl") return [locator.base];
-  const got = await fetchTyped(ctx, locator.url, { timeoutMs: deps.limits.timeoutMs, maxBytes: 1024 * 1024, cacheable: true });
+  const got = await fetchTyped(ctx, locator.url, {
+    timeoutMs: deps.limits.timeoutMs,
+    maxBytes: 1024 * 1024,
+    cacheable: true,
+  });
   if (!got.ok) {
     misses.push(miss(hostLabel(kind, locator.url), want.name, got.reason, got.detail, locator.url));
     return [];
   }
   const basearch = ARCH_FACTS[want.repoArch].rpm;
   const mirrors = parseMirrorList(got.res.body.toString("utf8"), { basearch, releasever: "" });
-  if (mirrors.length === 0) misses.push(miss(hostLabel(kind, locator.url), want.name, "malformed", "mirror list names no http(s) mirror", locator.url));
+  if (mirrors.length === 0)
+    misses.push(
+      miss(
+        hostLabel(kind, locator.url),
+        want.name,
+        "malformed",
+        "mirror list names no http(s) mirror",
+        locator.url,
+      ),
+    );
   return mirrors;
 }
 
@@ -55,18 +73,38 @@ async function resolveOne(
       }
       const best = matchWanted(read.index.packages, want)[0];
       if (!best) {
-        const what = want.version ? `${want.name}-${want.version}-${want.release ?? "*"}.${want.arch}` : `${want.name}.${want.arch}`;
-        misses.push(miss(source, spec.name, "not-found", `${what} not in ${read.index.primaryUrl}`, read.index.primaryUrl));
+        const what = want.version
+          ? `${want.name}-${want.version}-${want.release ?? "*"}.${want.arch}`
+          : `${want.name}.${want.arch}`;
+        misses.push(
+          miss(
+            source,
+            spec.name,
+            "not-found",
+            `${what} not in ${read.index.primaryUrl}`,
+            read.index.primaryUrl,
+          ),
+        );
         continue;
       }
       const url = resolvePackageUrl(base, best.href, best.base);
       if (!url) {
-        misses.push(miss(source, spec.name, "malformed", `unusable location ${best.href}`, read.index.primaryUrl));
+        misses.push(
+          miss(source, spec.name, "malformed", `unusable location ${best.href}`, read.index.primaryUrl),
+        );
         continue;
       }
       const sha256 = best.checksumType === "sha256" ? best.checksum : undefined;
       if (!sha256 && req.requireVerified) {
-        misses.push(miss(source, spec.name, "unverified-refused", `index gives only a ${best.checksumType} checksum`, url));
+        misses.push(
+          miss(
+            source,
+            spec.name,
+            "unverified-refused",
+            `index gives only a ${best.checksumType} checksum`,
+            url,
+          ),
+        );
         continue;
       }
       return {
@@ -84,7 +122,8 @@ async function resolveOne(
       };
     }
   }
-  if (locators.length === 0) misses.push(miss(kind, spec.name, "not-applicable", "no repository applies to this kernel"));
+  if (locators.length === 0)
+    misses.push(miss(kind, spec.name, "not-applicable", "no repository applies to this kernel"));
   return { misses };
 }
 

@@ -11,11 +11,17 @@ type RpmRepoSource = Extract<HeaderSource, { kind: "rpm-repo" }>;
  * RPM repository metadata link: repomd.xml → primary index (checksum-checked) → the package's location, sha256 and
  * size. Base URLs and mirror lists (Amazon Linux `mirror.list`) are tried per releasever, in the link's order.
  */
-export function createRpmRepoLink(options: { limits?: Partial<LinkLimits>; memo?: PrimaryIndexMemo } = {}): SourceLink<RpmRepoSource> {
-  const deps = { limits: { ...DEFAULT_LIMITS, ...options.limits }, memo: options.memo ?? new PrimaryIndexMemo() };
+export function createRpmRepoLink(
+  options: { limits?: Partial<LinkLimits>; memo?: PrimaryIndexMemo } = {},
+): SourceLink<RpmRepoSource> {
+  const deps = {
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    memo: options.memo ?? new PrimaryIndexMemo(),
+  };
   return {
     kind: "rpm-repo",
     plan: (link, req) => planRpmLocators("rpm-repo", req, (want) => rpmRepoLocators(link, req, want)),
-    resolve: (link, req, ctx) => resolveRpmPackages("rpm-repo", req, ctx, (want) => rpmRepoLocators(link, req, want), deps),
+    resolve: (link, req, ctx) =>
+      resolveRpmPackages("rpm-repo", req, ctx, (want) => rpmRepoLocators(link, req, want), deps),
   };
 }

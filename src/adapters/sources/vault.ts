@@ -11,11 +11,17 @@ type VaultSource = Extract<HeaderSource, { kind: "vault" }>;
  * Rocky/Alma/CentOS vaults: each retired point release stays as an ordinary repository, so this is the RPM
  * repository reader pointed at the minor the kernel names (`el9_5` → `$releasever` = 9.5).
  */
-export function createVaultLink(options: { limits?: Partial<LinkLimits>; memo?: PrimaryIndexMemo } = {}): SourceLink<VaultSource> {
-  const deps = { limits: { ...DEFAULT_LIMITS, ...options.limits }, memo: options.memo ?? new PrimaryIndexMemo() };
+export function createVaultLink(
+  options: { limits?: Partial<LinkLimits>; memo?: PrimaryIndexMemo } = {},
+): SourceLink<VaultSource> {
+  const deps = {
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    memo: options.memo ?? new PrimaryIndexMemo(),
+  };
   return {
     kind: "vault",
     plan: (link, req) => planRpmLocators("vault", req, (want) => vaultLocators(link, req, want)),
-    resolve: (link, req, ctx) => resolveRpmPackages("vault", req, ctx, (want) => vaultLocators(link, req, want), deps),
+    resolve: (link, req, ctx) =>
+      resolveRpmPackages("vault", req, ctx, (want) => vaultLocators(link, req, want), deps),
   };
 }

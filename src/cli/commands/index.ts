@@ -1,6 +1,11 @@
 import type { Command } from "commander";
 import { registerIdentity } from "./identity.js";
 import { registerVerify } from "./verify.js";
+import { registerChunk } from "./chunk.js";
+import { registerDiff } from "./diff.js";
+import { registerDispatch } from "./dispatch.js";
+import { registerMatrix } from "./matrix.js";
+import { registerSweep } from "./sweep.js";
 
 /** Every CLI command registers itself here, in the order `kmodforge --help` lists them. */
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerIdentity, registerVerify];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerIdentity, registerVerify, registerMatrix, registerDiff, registerChunk, registerDispatch, registerSweep];

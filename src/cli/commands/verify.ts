@@ -3,7 +3,11 @@ import type { Command } from "commander";
 import { collectModuleFiles } from "../../adapters/module-files.js";
 import { KmodforgeError } from "../../core/errors.js";
 import { parseIdentity } from "../../core/identity.js";
-import { bootTestForIdentity, defaultBootCacheDir, type IdentityBootTestResult } from "../../executors/kernel-boot-test.js";
+import {
+  bootTestForIdentity,
+  defaultBootCacheDir,
+  type IdentityBootTestResult,
+} from "../../executors/kernel-boot-test.js";
 
 interface VerifyOptions {
   kernel: string;
@@ -36,27 +40,54 @@ export function registerVerify(program: Command): void {
         "kernel said. Exit 0 only when every module loaded, passed the exercise and unloaded cleanly.",
     )
     .requiredOption("--kernel <release>", "kernel release as uname -r prints it, e.g. 6.1.0-18-amd64")
-    .requiredOption("--distro <name>", "distribution (kernel images are fetched for debian; others need --kernel-image)")
+    .requiredOption(
+      "--distro <name>",
+      "distribution (kernel images are fetched for debian; others need --kernel-image)",
+    )
     .requiredOption("--distro-version <version>", "distribution version, e.g. 12 or bookworm")
     .requiredOption("--arch <arch>", "x86_64 or aarch64 (amd64 and arm64 accepted)")
-    .requiredOption("--module <path>", "a .ko / .ko.xz file or an artifact directory; repeat for several (load order)", collect)
+    .requiredOption(
+      "--module <path>",
+      "a .ko / .ko.xz file or an artifact directory; repeat for several (load order)",
+      collect,
+    )
     .option("--boot", "load test: boot the real kernel under QEMU and load the module(s)")
-    .option("--exercise <script>", "shell script run in the guest after loading (default: read/write params and new devices)")
+    .option(
+      "--exercise <script>",
+      "shell script run in the guest after loading (default: read/write params and new devices)",
+    )
     .option("--kernel-image <vmlinuz>", "boot this kernel image instead of fetching the distribution's")
-    .option("--busybox <path>", "static busybox for the target arch (default: Debian's busybox-static, fetched)")
+    .option(
+      "--busybox <path>",
+      "static busybox for the target arch (default: Debian's busybox-static, fetched)",
+    )
     .option("--timeout <seconds>", "hard limit for the boot; QEMU is killed after it", "180")
-    .option("--cache-dir <dir>", "cache for kernel images, busybox and apt state (default $KMODFORGE_CACHE/boot or ~/.cache/kmodforge/boot)")
+    .option(
+      "--cache-dir <dir>",
+      "cache for kernel images, busybox and apt state (default $KMODFORGE_CACHE/boot or ~/.cache/kmodforge/boot)",
+    )
     .option("--serial-log <file>", "write the guest's full serial console here")
     .option("--json", "print the result as JSON on stdout")
     .action(async (opts: VerifyOptions) => {
       if (!opts.boot) {
-        throw new KmodforgeError("INVALID_INPUT", "verify needs --boot (the load test); the static checks run as part of build");
+        throw new KmodforgeError(
+          "INVALID_INPUT",
+          "verify needs --boot (the load test); the static checks run as part of build",
+        );
       }
-      const id = parseIdentity({ kernelRelease: opts.kernel, distro: opts.distro, distroVersion: opts.distroVersion, arch: opts.arch });
+      const id = parseIdentity({
+        kernelRelease: opts.kernel,
+        distro: opts.distro,
+        distroVersion: opts.distroVersion,
+        arch: opts.arch,
+      });
       if (!id.ok) throw id.error;
       const timeoutSec = Number(opts.timeout);
       if (!Number.isInteger(timeoutSec) || timeoutSec < 10 || timeoutSec > 3600) {
-        throw new KmodforgeError("INVALID_INPUT", `--timeout: expected whole seconds between 10 and 3600, got ${JSON.stringify(opts.timeout)}`);
+        throw new KmodforgeError(
+          "INVALID_INPUT",
+          `--timeout: expected whole seconds between 10 and 3600, got ${JSON.stringify(opts.timeout)}`,
+        );
       }
       const modules = await collectModuleFiles(opts.module);
       const exerciseScript = opts.exercise ? await readFile(opts.exercise, "utf8") : undefined;
@@ -85,9 +116,12 @@ function renderText(r: IdentityBootTestResult): string {
     `kernel image: ${r.kernelPackage ? `${r.kernelPackage.name} ${r.kernelPackage.version}` : r.kernelImage}`,
   ];
   for (const m of r.modules) {
-    out.push(`module ${m.name}: ${m.loaded ? "loaded" : "NOT loaded"}, ${m.unloaded ? "unloaded" : "not unloaded"}${m.procModulesLine ? ` [${m.procModulesLine}]` : ""}`);
+    out.push(
+      `module ${m.name}: ${m.loaded ? "loaded" : "NOT loaded"}, ${m.unloaded ? "unloaded" : "not unloaded"}${m.procModulesLine ? ` [${m.procModulesLine}]` : ""}`,
+    );
   }
-  for (const op of r.exercise.ops) out.push(`  ${op.label} ${op.target}: rc ${op.rc}${op.output ? ` (${op.output})` : ""}`);
+  for (const op of r.exercise.ops)
+    out.push(`  ${op.label} ${op.target}: rc ${op.rc}${op.output ? ` (${op.output})` : ""}`);
   if (r.exercise.ran) out.push(`exercise: rc ${r.exercise.rc}`);
   if (r.taint.added.length) out.push(`taint added: ${r.taint.added.join("")}`);
   if (r.kernelLines.length) out.push("kernel log:", ...r.kernelLines.map((l) => `  ${l}`));

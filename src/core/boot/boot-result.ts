@@ -1,22 +1,9 @@
 import { KMSG_MARK, MARKER } from "./init-script.js";
+import { findRejections, PROBLEM_LINE, type Rejection, type TaintReport, taintReport } from "./kernel-log.js";
+
+export type { Rejection, RejectionKind, TaintReport } from "./kernel-log.js";
 
 /** Everything a load test observed, read back from the guest's serial console. */
-
-export type RejectionKind =
-  | "symbol-version-mismatch"
-  | "invalid-module-format"
-  | "unknown-symbol"
-  | "missing-symbol-version"
-  | "vermagic-mismatch"
-  | "wrong-elf"
-  | "signature-rejected";
-
-export interface Rejection {
-  kind: RejectionKind;
-  /** The symbol or value the kernel named, when it named one. */
-  subject?: string;
-  line: string;
-}
 
 export interface ModuleOutcome {
   name: string;
@@ -34,15 +21,6 @@ export interface ExerciseOp {
   target: string;
   rc: number;
   output: string;
-}
-
-export interface TaintReport {
-  before: number | null;
-  after: number | null;
-  /** Letters of the taint bits the load added, as the kernel prints them (O out-of-tree, E unsigned …). */
-  added: string[];
-  /** Added bits that mean the kernel itself complained (W warning, D oops, L lockup …). */
-  problems: string[];
 }
 
 export interface BootOutcome {
@@ -71,32 +49,6 @@ export interface RunFacts {
   signal: string | null;
 }
 
-// Bit order of the kernel's taint_flags table.
-const TAINT_LETTERS = "PFSRMBUDAWCIOELKXTNJ";
-const PROBLEM_TAINTS = new Set(["M", "B", "D", "W", "L"]);
-
-const REJECTION_RULES: Array<[RejectionKind, RegExp]> = [
-  ["symbol-version-mismatch", /disagrees about version of symbol (\S+)/],
-  ["missing-symbol-version", /no symbol version for (\S+)/],
-  ["unknown-symbol", /Unknown symbol (\S+)/],
-  ["vermagic-mismatch", /version magic '([^']*)' should be/],
-  ["wrong-elf", /(Invalid architecture in ELF header|Invalid ELF header[^:]*|wrong ELF)/i],
-  ["signature-rejected", /(Required key not available|Key was rejected by service|Loading of unsigned module is rejected)/],
-  ["invalid-module-format", /(invalid module format|Exec format error)/i],
-];
-
-const PROBLEM_LINE =
-  /(Kernel panic|kernel BUG at|BUG: |Oops|general protection fault|WARNING: |Call Trace:|stack-protector|UBSAN|KASAN|refcount_t: |list_(add|del) corruption|Attempted to kill init|Failed to execute \/init)/;
-
-function taintLetters(bits: number): string[] {
-  return [...TAINT_LETTERS].filter((_, i) => (bits >>> i) & 1);
-}
-
-function taintReport(before: number | null, after: number | null): TaintReport {
-  const added = before !== null && after !== null ? taintLetters(after & ~before) : [];
-  return { before, after, added, problems: added.filter((l) => PROBLEM_TAINTS.has(l)) };
-}
-
 function fields(rest: string, keys: readonly string[]): Record<string, string> | undefined {
   // The last key takes the rest of the line; earlier values are single words.
   const pattern = keys.map((k, i) => `${k}=${i === keys.length - 1 ? "(.*)" : "(\\S*)"}`).join(" ");
@@ -121,25 +73,14 @@ function intOrNull(text: string | undefined): number | null {
   return text !== undefined && /^-?\d+$/.test(text) ? Number(text) : null;
 }
 
-function findRejections(lines: readonly string[]): Rejection[] {
-  const found: Rejection[] = [];
-  // busybox insmod retries with init_module after finit_module, so the kernel often says the same thing twice.
-  for (const line of new Set(lines)) {
-    for (const [kind, rule] of REJECTION_RULES) {
-      const m = rule.exec(line);
-      if (!m) continue;
-      found.push({ kind, ...(m[1] && kind !== "invalid-module-format" ? { subject: m[1] } : {}), line: line.trim() });
-      break;
-    }
-  }
-  return found;
-}
-
 /** Reads the serial console of one load-test boot. `expected` lists the module names in load order. */
 export function parseBootOutput(serial: string, expected: readonly string[], run: RunFacts): BootOutcome {
   const lines = serial.replace(/\r/g, "").split("\n");
   const modules = new Map<string, ModuleOutcome>(
-    expected.map((name) => [name, { name, insmodRc: null, insmodOutput: "", loaded: false, rmmodRc: null, unloaded: false }]),
+    expected.map((name) => [
+      name,
+      { name, insmodRc: null, insmodOutput: "", loaded: false, rmmodRc: null, unloaded: false },
+    ]),
   );
   const exercise: BootOutcome["exercise"] = { ran: false, rc: null, devices: [], ops: [] };
   let booted = false;
@@ -183,7 +124,8 @@ export function parseBootOutput(serial: string, expected: readonly string[], run
         taintAfter = intOrNull(f.value);
         break;
       case "insmod":
-        if (mod) Object.assign(mod, { insmodRc: intOrNull(f.rc), insmodOutput: f.out ?? "", loaded: f.rc === "0" });
+        if (mod)
+          Object.assign(mod, { insmodRc: intOrNull(f.rc), insmodOutput: f.out ?? "", loaded: f.rc === "0" });
         break;
       case "proc-modules":
         if (mod && f.line) mod.procModulesLine = f.line;
@@ -196,7 +138,12 @@ export function parseBootOutput(serial: string, expected: readonly string[], run
         exercise.rc = intOrNull(f.rc);
         break;
       case "op":
-        exercise.ops.push({ label: f.label ?? "", target: f.target ?? "", rc: intOrNull(f.rc) ?? -1, output: f.out ?? "" });
+        exercise.ops.push({
+          label: f.label ?? "",
+          target: f.target ?? "",
+          rc: intOrNull(f.rc) ?? -1,
+          output: f.out ?? "",
+        });
         break;
       case "rmmod":
         if (mod) Object.assign(mod, { rmmodRc: intOrNull(f.rc), unloaded: f.rc === "0" && f.gone === "1" });
@@ -219,7 +166,9 @@ export function parseBootOutput(serial: string, expected: readonly string[], run
   // (which refuses it: "Invalid ELF header magic") and then loads it decompressed, as kmod would.
   const rejected = outcomes.some((m) => !m.loaded);
   const rejections = rejected ? findRejections([...kernelLines, ...outcomes.map((m) => m.insmodOutput)]) : [];
-  const kernelProblems = [...consoleLines, ...kernelLines].filter((l) => PROBLEM_LINE.test(l)).map((l) => l.trim());
+  const kernelProblems = [...consoleLines, ...kernelLines]
+    .filter((l) => PROBLEM_LINE.test(l))
+    .map((l) => l.trim());
   const failures = explain({ run, booted, completed, outcomes, exercise, taint, rejections, kernelProblems });
   return {
     ok: failures.length === 0,
@@ -250,23 +199,35 @@ interface Observed {
 
 function explain(o: Observed): string[] {
   const failures: string[] = [];
-  if (o.run.timedOut) failures.push(`the guest did not finish within ${Math.round(o.run.timeoutMs / 1000)} s and was killed`);
-  if (!o.booted) failures.push("the guest never reached the load-test init (kernel did not boot or /init did not run)");
+  if (o.run.timedOut)
+    failures.push(`the guest did not finish within ${Math.round(o.run.timeoutMs / 1000)} s and was killed`);
+  if (!o.booted)
+    failures.push("the guest never reached the load-test init (kernel did not boot or /init did not run)");
   for (const m of o.outcomes) {
     if (!o.booted) break;
-    if (!m.loaded) failures.push(`module ${m.name} did not load${m.insmodRc === null ? "" : ` (insmod rc ${m.insmodRc}: ${m.insmodOutput})`}`);
-    else if (!m.unloaded) failures.push(`module ${m.name} did not unload${m.rmmodRc === null ? "" : ` (rmmod rc ${m.rmmodRc})`}`);
+    if (!m.loaded)
+      failures.push(
+        `module ${m.name} did not load${m.insmodRc === null ? "" : ` (insmod rc ${m.insmodRc}: ${m.insmodOutput})`}`,
+      );
+    else if (!m.unloaded)
+      failures.push(`module ${m.name} did not unload${m.rmmodRc === null ? "" : ` (rmmod rc ${m.rmmodRc})`}`);
   }
   if (o.outcomes.every((m) => m.loaded)) {
     if (!o.exercise.ran) failures.push("the exercise script did not run");
     else if (o.exercise.rc !== 0) {
-      const failed = o.exercise.ops.filter((op) => op.rc !== 0).map((op) => `${op.label} ${op.target} rc ${op.rc}: ${op.output}`);
-      failures.push(`the exercise script failed (rc ${o.exercise.rc ?? "none"})${failed.length ? `: ${failed.join("; ")}` : ""}`);
+      const failed = o.exercise.ops
+        .filter((op) => op.rc !== 0)
+        .map((op) => `${op.label} ${op.target} rc ${op.rc}: ${op.output}`);
+      failures.push(
+        `the exercise script failed (rc ${o.exercise.rc ?? "none"})${failed.length ? `: ${failed.join("; ")}` : ""}`,
+      );
     }
   }
   for (const r of o.rejections) failures.push(`kernel rejected the module (${r.kind}): ${r.line}`);
-  if (o.taint.problems.length) failures.push(`kernel taint added ${o.taint.problems.join("")} (kernel warned or oopsed)`);
+  if (o.taint.problems.length)
+    failures.push(`kernel taint added ${o.taint.problems.join("")} (kernel warned or oopsed)`);
   for (const line of o.kernelProblems) failures.push(`kernel problem: ${line}`);
-  if (o.booted && !o.completed && !o.run.timedOut) failures.push("the guest stopped before the load test finished");
+  if (o.booted && !o.completed && !o.run.timedOut)
+    failures.push("the guest stopped before the load test finished");
   return [...new Set(failures)];
 }

@@ -49,7 +49,8 @@ function checkModules(modules: readonly InitModule[]): void {
   if (modules.length === 0) throw new RangeError("at least one module is needed");
   for (const m of modules) {
     if (!SAFE_NAME.test(m.name)) throw new RangeError(`unsafe module name ${JSON.stringify(m.name)}`);
-    if (!SAFE_PATH.test(m.path) || m.path.includes("..")) throw new RangeError(`unsafe module path ${JSON.stringify(m.path)}`);
+    if (!SAFE_PATH.test(m.path) || m.path.includes(".."))
+      throw new RangeError(`unsafe module path ${JSON.stringify(m.path)}`);
   }
 }
 
@@ -69,10 +70,16 @@ kmf_op() {
  * Builds `/init`. The exercise script is stored separately (at `exercisePath`) so it is never re-quoted, and runs
  * in its own shell under `timeout`, so a hanging device read still leaves time to unload and report.
  */
-export function renderInitScript(modules: readonly InitModule[], exerciseTimeoutSec = 30, exercisePath = "/exercise.sh"): string {
+export function renderInitScript(
+  modules: readonly InitModule[],
+  exerciseTimeoutSec = 30,
+  exercisePath = "/exercise.sh",
+): string {
   checkModules(modules);
-  if (!SAFE_PATH.test(exercisePath)) throw new RangeError(`unsafe exercise path ${JSON.stringify(exercisePath)}`);
-  if (!Number.isInteger(exerciseTimeoutSec) || exerciseTimeoutSec < 1) throw new RangeError("exercise timeout must be a positive integer");
+  if (!SAFE_PATH.test(exercisePath))
+    throw new RangeError(`unsafe exercise path ${JSON.stringify(exercisePath)}`);
+  if (!Number.isInteger(exerciseTimeoutSec) || exerciseTimeoutSec < 1)
+    throw new RangeError("exercise timeout must be a positive integer");
   const names = modules.map((m) => m.name).join(" ");
   const load = modules
     .map(

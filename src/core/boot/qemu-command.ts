@@ -30,13 +30,21 @@ const APPEND_WORD = /^[A-Za-z0-9_.,:=/+-]{1,128}$/;
 export function qemuCommand(input: QemuCommandInput): QemuCommand {
   const m = MACHINE[input.arch];
   const memory = input.memoryMiB ?? 512;
-  if (!Number.isInteger(memory) || memory < 128 || memory > 16384) throw new RangeError(`memory ${memory} MiB out of range`);
+  if (!Number.isInteger(memory) || memory < 128 || memory > 16384)
+    throw new RangeError(`memory ${memory} MiB out of range`);
   for (const word of input.extraAppend ?? []) {
-    if (!APPEND_WORD.test(word)) throw new RangeError(`kernel command-line word not allowed: ${JSON.stringify(word)}`);
+    if (!APPEND_WORD.test(word))
+      throw new RangeError(`kernel command-line word not allowed: ${JSON.stringify(word)}`);
   }
   // quiet + loglevel=3 keep the kernel's console chatter from interleaving with the init's report lines; the full
   // kernel log is still printed by dmesg at the end. panic=-1 with -no-reboot turns a panic into a QEMU exit.
-  const append = [`console=${m.console}`, "quiet", "loglevel=3", "panic=-1", ...(input.extraAppend ?? [])].join(" ");
+  const append = [
+    `console=${m.console}`,
+    "quiet",
+    "loglevel=3",
+    "panic=-1",
+    ...(input.extraAppend ?? []),
+  ].join(" ");
   return {
     binary: m.binary,
     args: [

@@ -1,11 +1,11 @@
 import { z } from "zod";
+import type { HeaderPackageSpec } from "../../distros/adapter.js";
 import { ARCH_FACTS } from "../arch.js";
 import { InvalidInputError } from "../errors.js";
 import type { HeaderSource } from "../targets.js";
 import { isHttpUrl } from "./mirror-list.js";
 import { parseRpmKernelRelease } from "./rpm-release.js";
 import type { ResolveRequest } from "./types.js";
-import type { HeaderPackageSpec } from "../../distros/adapter.js";
 
 /**
  * Explicit URLs: templates from targets/ (`{name}` `{version}` `{release}` `{arch}` `{debArch}` `{upstream}`) and
@@ -56,7 +56,9 @@ export function parseHeaderUrlInput(text: unknown): ExplicitUrl {
 }
 
 /** A chain link made of user-supplied URLs, to put in front of a target's chain. */
-export function explicitUrlLinkFromInputs(inputs: readonly unknown[]): Extract<HeaderSource, { kind: "explicit-url" }> {
+export function explicitUrlLinkFromInputs(
+  inputs: readonly unknown[],
+): Extract<HeaderSource, { kind: "explicit-url" }> {
   const parsed = inputs.map(parseHeaderUrlInput);
   return {
     kind: "explicit-url",

@@ -28,7 +28,10 @@ export const lpBinaryFileUrlsSchema = z.array(
     url: z.string(),
     size: z.number().int().nonnegative().optional(),
     sha1: z.string().optional(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
   }),
 );
 export type LpBinaryFile = z.infer<typeof lpBinaryFileUrlsSchema>[number];

@@ -15,7 +15,8 @@ export interface LivepatchKernel {
   distTag?: string;
 }
 
-const NAME = /^kernel-livepatch-(\d+\.\d+\.\d+)-(\d+(?:\.\d+)*)(?:-(\d[\w.]*)-(\d[\w.]*?))?(?:\.(x86_64|aarch64|noarch))?$/;
+const NAME =
+  /^kernel-livepatch-(\d+\.\d+\.\d+)-(\d+(?:\.\d+)*)(?:-(\d[\w.]*)-(\d[\w.]*?))?(?:\.(x86_64|aarch64|noarch))?$/;
 
 /** Reads a live-patch package name (optionally with `-<ver>-<rel>`); `packageVersion` is e.g. `1.0-0.amzn2`. */
 export function parseLivepatchPackage(text: string, packageVersion?: string): LivepatchKernel | undefined {
@@ -33,7 +34,11 @@ export function livepatchKernelRelease(k: LivepatchKernel, arch: Arch): string |
 }
 
 /** Distinct kernel releases named by a list of live-patch packages, in first-seen order. */
-export function kernelsFromLivepatches(names: readonly string[], arch: Arch, packageVersion?: string): string[] {
+export function kernelsFromLivepatches(
+  names: readonly string[],
+  arch: Arch,
+  packageVersion?: string,
+): string[] {
   const out = new Set<string>();
   for (const n of names) {
     const k = parseLivepatchPackage(n, packageVersion);

@@ -22,9 +22,13 @@ export interface PrimaryPackage {
 
 /** The package names a header link can be asked for: kernel devel packages and compilers. */
 export function isHeaderLikeName(name: string): boolean {
-  return (/^kernel[a-z0-9.]*(-[a-z0-9]+)*-devel$/.test(name) && !name.includes("-tools")) || /^gcc\d*$/.test(name);
+  return (
+    (/^kernel[a-z0-9.]*(-[a-z0-9]+)*-devel$/.test(name) && !name.includes("-tools")) || /^gcc\d*$/.test(name)
+  );
 }
 
+/** `<package ` with its space: `<packager>` shares the prefix. */
+const OPEN_TAG = "<package ";
 const NAME = /<name>([^<]+)<\/name>/;
 const ARCH = /<arch>([^<]+)<\/arch>/;
 const VERSION = /<version\s+epoch="(\d*)"\s+ver="([^"]+)"\s+rel="([^"]+)"\s*\/>/;
@@ -81,8 +85,8 @@ export function createPrimaryScanner(keepName: (name: string) => boolean = isHea
       buffer += chunk;
       let end = buffer.indexOf("</package>");
       while (end >= 0) {
-        const start = buffer.lastIndexOf("<package", end);
-        const block = buffer.slice(start, end);
+        const start = buffer.lastIndexOf(OPEN_TAG, end);
+        const block = start >= 0 ? buffer.slice(start, end) : "";
         total++;
         const name = NAME.exec(block)?.[1];
         if (name && keepName(name)) {
@@ -94,7 +98,7 @@ export function createPrimaryScanner(keepName: (name: string) => boolean = isHea
       }
       if (buffer.includes("</metadata>")) complete = true;
       // Keep only the tail that can still hold an unfinished element.
-      const open = buffer.lastIndexOf("<package");
+      const open = buffer.lastIndexOf(OPEN_TAG);
       if (open > 0) buffer = buffer.slice(open);
     },
     finish: () => ({ packages: kept, complete, total }),

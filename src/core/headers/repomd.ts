@@ -57,3 +57,8 @@ export function compressionOf(href: string): IndexCompression {
 export function pickPrimary(entries: readonly RepomdEntry[]): RepomdEntry | undefined {
   return entries.find((e) => e.type === "primary" && /\.xml(\.(gz|zst|xz|bz2))?$/.test(e.href));
 }
+
+/** The SQLite form of the primary index, for repositories that publish no XML primary. */
+export function pickPrimaryDb(entries: readonly RepomdEntry[]): RepomdEntry | undefined {
+  return entries.find((e) => e.type === "primary_db" && /\.sqlite(\.(gz|zst|xz|bz2))?$/.test(e.href));
+}

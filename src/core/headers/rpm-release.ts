@@ -1,5 +1,5 @@
-import { ARCH_FACTS, type Arch } from "../arch.js";
 import type { HeaderPackageSpec } from "../../distros/adapter.js";
+import { ARCH_FACTS, type Arch } from "../arch.js";
 import type { ResolveRequest } from "./types.js";
 
 /**
@@ -52,7 +52,8 @@ export function wantedRpm(req: ResolveRequest, spec: HeaderPackageSpec): WantedR
   const base = { name: spec.name, arch, repoArch };
   if (spec.version) {
     const dash = spec.version.lastIndexOf("-");
-    if (dash > 0) return { ...base, version: spec.version.slice(0, dash), release: spec.version.slice(dash + 1) };
+    if (dash > 0)
+      return { ...base, version: spec.version.slice(0, dash), release: spec.version.slice(dash + 1) };
     return { ...base, version: spec.version };
   }
   if (spec.role === "headers" || spec.role === "common") {

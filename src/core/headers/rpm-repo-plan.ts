@@ -1,9 +1,9 @@
+import type { HeaderPackageSpec } from "../../distros/adapter.js";
 import { ARCH_FACTS } from "../arch.js";
 import type { HeaderSource } from "../targets.js";
 import { asDirectory, expandRepoTemplate } from "./mirror-list.js";
 import { enterpriseMinor, parseRpmKernelRelease, type WantedRpm, wantedRpm } from "./rpm-release.js";
 import type { PlannedUrl, ResolveRequest } from "./types.js";
-import type { HeaderPackageSpec } from "../../distros/adapter.js";
 
 type RpmRepoLink = Extract<HeaderSource, { kind: "rpm-repo" }>;
 type VaultLink = Extract<HeaderSource, { kind: "vault" }>;
@@ -50,7 +50,8 @@ export function vaultLocators(link: VaultLink, req: ResolveRequest, want: Wanted
   const basearch = ARCH_FACTS[want.repoArch].rpm;
   const out: RepoLocator[] = [];
   for (const releasever of vaultMinors(link, req)) {
-    for (const b of link.baseurls) out.push({ type: "baseurl", base: expandRepoTemplate(b, { basearch, releasever }) });
+    for (const b of link.baseurls)
+      out.push({ type: "baseurl", base: expandRepoTemplate(b, { basearch, releasever }) });
   }
   return dedupe(out);
 }

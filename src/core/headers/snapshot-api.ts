@@ -7,7 +7,14 @@ import { z } from "zod";
 
 export const snapshotVersionsSchema = z.object({
   package: z.string().optional(),
-  result: z.array(z.object({ binary_version: z.string(), name: z.string().optional(), source: z.string().optional(), version: z.string().optional() })),
+  result: z.array(
+    z.object({
+      binary_version: z.string(),
+      name: z.string().optional(),
+      source: z.string().optional(),
+      version: z.string().optional(),
+    }),
+  ),
 });
 export type SnapshotVersions = z.infer<typeof snapshotVersionsSchema>;
 

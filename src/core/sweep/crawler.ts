@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Arch } from "../arch.js";
 import type { IdentityInput } from "../identity.js";
+import type { HeaderFile } from "./types.js";
 
 /**
  * Falco kernel-crawler's published list format (one file per arch): an object keyed by distro key, each an array
@@ -134,6 +135,15 @@ export function mapCrawlerList(list: CrawlerList, arch: Arch, source = `crawler:
     }
   }
   return { candidates, unmapped };
+}
+
+/** Header files from crawler URLs: `.deb` names give package name and version, anything else keeps its file name. */
+export function headerFilesFromUrls(urls: readonly string[]): HeaderFile[] {
+  return urls.map((url) => {
+    const file = basename(url);
+    const deb = /^([a-z0-9][a-z0-9+.-]*)_([^_]+)_[a-z0-9]+\.deb$/.exec(file);
+    return deb ? { name: deb[1]!, version: deb[2]!, url } : { name: file, url };
+  });
 }
 
 /** Reads the arch a crawler file is for from its path (`…/x86_64/list.json`, `aarch64.json`). */

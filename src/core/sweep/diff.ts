@@ -14,7 +14,11 @@ export interface DiffOptions {
   now: Date;
   /** Retry failures even when their backoff has not elapsed (`--force` with `--only-failed`). */
   ignoreBackoff?: boolean;
+  /** A queued entry with no result after this long is retried (its job was lost). Default two days. */
+  pendingTimeoutMs?: number;
 }
+
+export const DEFAULT_PENDING_TIMEOUT_MS = 48 * 3_600_000;
 
 export interface MatrixDiff {
   added: string[];
@@ -31,11 +35,17 @@ export interface MatrixDiff {
   work: MatrixEntry[];
 }
 
-export function classifyEntry(entry: MatrixEntry, prev: EntryState | undefined, now: Date, ignoreBackoff = false): EntryClass {
+export function classifyEntry(
+  entry: MatrixEntry,
+  prev: EntryState | undefined,
+  now: Date,
+  ignoreBackoff = false,
+  pendingTimeoutMs = DEFAULT_PENDING_TIMEOUT_MS,
+): EntryClass {
   if (!prev) return "added";
   if (prev.cacheKey !== entry.cacheKey) return "changed";
   if (prev.status === "built") return "unchanged";
-  if (prev.status === "pending") return "pending";
+  if (prev.status === "pending") return Date.parse(prev.at) + pendingTimeoutMs <= now.getTime() ? "failed-retry" : "pending";
   const due = ignoreBackoff || !prev.failure || Date.parse(prev.failure.nextRetryAt) <= now.getTime();
   return due ? "failed-retry" : "failed-waiting";
 }
@@ -46,7 +56,7 @@ export function diffMatrix(matrix: Matrix, state: Pick<SweepState, "entries">, o
   const inMatrix = new Set<string>();
   for (const entry of matrix.entries) {
     inMatrix.add(entry.id);
-    const cls = classifyEntry(entry, state.entries[entry.id], options.now, options.ignoreBackoff);
+    const cls = classifyEntry(entry, state.entries[entry.id], options.now, options.ignoreBackoff, options.pendingTimeoutMs);
     const bucket = {
       added: d.added,
       changed: d.changed,

@@ -1,18 +1,7 @@
 import { createHash } from "node:crypto";
 
-/**
- * Canonical JSON: object keys sorted at every depth, no whitespace. Two values that mean the same thing give the
- * same text, so hashes over it are stable across runs, machines and key insertion order.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(",")}]`;
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record)
-    .filter((k) => record[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(",")}}`;
-}
+/** Canonical JSON (keys sorted at every depth) is the one cache keys use. */
+export { canonicalJson } from "../cache-key.js";
 
 export function sha256Hex(text: string | Uint8Array): string {
   return createHash("sha256").update(text).digest("hex");

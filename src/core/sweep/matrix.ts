@@ -1,7 +1,8 @@
 import { type IdentityInput, type KernelIdentity, parseIdentity } from "../identity.js";
 import type { TargetsPolicy } from "../targets.js";
 import { byCodeUnit, canonicalJson, sha256Hex } from "./hash.js";
-import { admitKernel, compilerFor } from "./policy.js";
+import { checkSupport, type SupportResult } from "../support.js";
+import { compilerFor } from "./policy.js";
 import { type HeaderFile, type HeaderRef, MATRIX_SCHEMA_VERSION, type Matrix, type MatrixEntry, type SkippedKernel } from "./types.js";
 
 /** A kernel as discovery found it: identity input plus whatever header files the source already named. */
@@ -56,7 +57,7 @@ function mergeFiles(a: HeaderFile[], b: HeaderFile[]): HeaderFile[] {
 export function buildMatrix(kernels: readonly DiscoveredKernel[], policy: TargetsPolicy, options: MatrixOptions = {}): MatrixResult {
   const moduleDigest = options.moduleDigest ?? "";
   const skipped: SkippedKernel[] = [];
-  const byId = new Map<string, { identity: KernelIdentity; files: HeaderFile[]; sources: Set<string>; target: ReturnType<typeof admitKernel> }>();
+  const byId = new Map<string, { identity: KernelIdentity; files: HeaderFile[]; sources: Set<string>; target: SupportResult }>();
   const ordered = [...kernels].sort((x, y) => byCodeUnit(x.source, y.source));
   for (const k of ordered) {
     const parsed = parseIdentity(k.input);
@@ -73,8 +74,8 @@ export function buildMatrix(kernels: readonly DiscoveredKernel[], policy: Target
       seen.sources.add(k.source);
       continue;
     }
-    const admission = admitKernel(identity, policy);
-    if (!admission.admitted) {
+    const admission = checkSupport(identity, policy);
+    if (!admission.supported || !admission.target) {
       skipped.push({ source: k.source, kernel: label, reason: admission.reason });
       continue;
     }
@@ -83,7 +84,7 @@ export function buildMatrix(kernels: readonly DiscoveredKernel[], policy: Target
   const entries: MatrixEntry[] = [];
   for (const id of [...byId.keys()].sort(byCodeUnit)) {
     const { identity, files, sources, target } = byId.get(id)!;
-    if (!target.admitted) continue;
+    if (!target.target) continue;
     const headers: HeaderRef = files.length > 0 ? { kind: "files", files } : { kind: "resolve", ref: `headers:${id}` };
     const base = {
       id,

@@ -1,11 +1,11 @@
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { ARCH_FACTS, type Arch } from "../../../src/core/arch.js";
-import { parseIdentity } from "../../../src/core/identity.js";
+import { join } from "node:path";
 import { PrivateApt } from "../../../src/adapters/private-apt.js";
 import { runProcess } from "../../../src/adapters/run-process.js";
+import { ARCH_FACTS, type Arch } from "../../../src/core/arch.js";
+import { parseIdentity } from "../../../src/core/identity.js";
 
 /**
  * Builds a module source directory against real Debian header packages, the plain way (download, `dpkg -x`,
@@ -15,7 +15,11 @@ import { runProcess } from "../../../src/adapters/run-process.js";
 export const BOOT_CACHE = join(process.env.KMODFORGE_TEST_CACHE ?? "/var/cache/kmodforge-test", "boot");
 
 /** Header root for one kernel release, extracted once and reused. */
-export async function debianHeaders(kernelRelease: string, distroVersion: string, arch: Arch): Promise<string> {
+export async function debianHeaders(
+  kernelRelease: string,
+  distroVersion: string,
+  arch: Arch,
+): Promise<string> {
   const id = parseIdentity({ kernelRelease, distro: "debian", distroVersion, arch });
   if (!id.ok) throw id.error;
   const root = join(BOOT_CACHE, "headers", kernelRelease);
@@ -27,14 +31,24 @@ export async function debianHeaders(kernelRelease: string, distroVersion: string
   try {
     for (const spec of id.value.headerPackages) {
       // kbuild holds host programs (fixdep, modpost): it must be the build host's arch, not the target's.
-      const apt = new PrivateApt(join(BOOT_CACHE, "apt"), distroVersion, spec.arch === "host" ? "x86_64" : arch);
+      const apt = new PrivateApt(
+        join(BOOT_CACHE, "apt"),
+        distroVersion,
+        spec.arch === "host" ? "x86_64" : arch,
+      );
       const deb = await apt.download(spec.name, downloads);
       const x = await runProcess("dpkg", ["-x", deb.path, root], { timeoutMs: 300_000 });
       if (x.code !== 0) throw new Error(`dpkg -x ${deb.path}: ${x.stderr}`);
     }
     const makefile = join(root, "usr/src", `linux-headers-${kernelRelease}`, "Makefile");
     const text = await readFile(makefile, "utf8");
-    await writeFile(makefile, text.replace(/^include \/usr\/src\/(.*)$/m, "include $(dir $(realpath $(lastword $(MAKEFILE_LIST))))../$1"));
+    await writeFile(
+      makefile,
+      text.replace(
+        /^include \/usr\/src\/(.*)$/m,
+        "include $(dir $(realpath $(lastword $(MAKEFILE_LIST))))../$1",
+      ),
+    );
     await writeFile(stamp, "");
     return root;
   } finally {
@@ -43,14 +57,25 @@ export async function debianHeaders(kernelRelease: string, distroVersion: string
 }
 
 /** Compiles `sourceDir` for the kernel and returns the path of the built `.ko` (first one found). */
-export async function buildModule(sourceDir: string, kernelRelease: string, distroVersion: string, arch: Arch, outDir: string): Promise<string> {
+export async function buildModule(
+  sourceDir: string,
+  kernelRelease: string,
+  distroVersion: string,
+  arch: Arch,
+  outDir: string,
+): Promise<string> {
   const root = await debianHeaders(kernelRelease, distroVersion, arch);
   const work = await mkdtemp(join(tmpdir(), "kmodforge-mod-"));
   try {
     await cp(sourceDir, work, { recursive: true });
     const kdir = join(root, "usr/src", `linux-headers-${kernelRelease}`);
-    const cross = arch === "x86_64" ? [] : [`ARCH=${ARCH_FACTS[arch].kbuild}`, `CROSS_COMPILE=${ARCH_FACTS[arch].crossPrefix}`];
-    const r = await runProcess("make", ["-C", kdir, `M=${work}`, ...cross, "modules"], { timeoutMs: 300_000 });
+    const cross =
+      arch === "x86_64"
+        ? []
+        : [`ARCH=${ARCH_FACTS[arch].kbuild}`, `CROSS_COMPILE=${ARCH_FACTS[arch].crossPrefix}`];
+    const r = await runProcess("make", ["-C", kdir, `M=${work}`, ...cross, "modules"], {
+      timeoutMs: 300_000,
+    });
     if (r.code !== 0) throw new Error(`make failed (${r.code}):\n${(r.stdout + r.stderr).slice(-3000)}`);
     const ko = (await readdir(work)).filter((f) => f.endsWith(".ko"));
     if (ko.length === 0) throw new Error(`no .ko produced:\n${r.stdout.slice(-2000)}`);

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 export KMODFORGE_TEST_CACHE="${KMODFORGE_TEST_CACHE:-/var/cache/kmodforge-test}"
 PACKAGES=(
-  qemu-system-x86 qemu-system-arm busybox-static
+  qemu-system-x86 qemu-system-arm busybox-static cpio
   make gcc bc libelf-dev libssl-dev kmod dwarves xz-utils gcc-aarch64-linux-gnu
 )
 missing=()

@@ -1,0 +1,119 @@
+import { ARCH_FACTS, type Arch } from "../arch.js";
+import type { DiscoveredKernel } from "./matrix.js";
+import type { HeaderFile } from "./types.js";
+
+/**
+ * Enumerates Debian kernels from apt Packages indexes: every arch-specific `linux-headers-<release>` package is a
+ * kernel whose uname -r is `<release>`; its Depends name the `-common` headers and the `linux-kbuild-*` tools,
+ * which may live in another suite (so all suites are searched together). Pure: callers pass parsed stanzas.
+ */
+export interface PackagesIndex {
+  /** Suite the index belongs to, e.g. `bookworm-security`. */
+  suite: string;
+  arch: Arch;
+  /** Mirror base URL the index's `Filename` paths are relative to. */
+  mirror: string;
+  stanzas: ReadonlyArray<Record<string, string>>;
+}
+
+interface Pkg {
+  name: string;
+  version: string;
+  file: HeaderFile;
+  depends: string;
+  suite: string;
+}
+
+/** Debian version comparison (epoch, upstream, revision; `~` sorts before everything). */
+export function compareDebVersions(a: string, b: string): number {
+  const split = (v: string): [number, string, string] => {
+    const colon = v.indexOf(":");
+    const epoch = colon > 0 ? Number(v.slice(0, colon)) : 0;
+    const rest = colon > 0 ? v.slice(colon + 1) : v;
+    const dash = rest.lastIndexOf("-");
+    return dash > 0 ? [epoch, rest.slice(0, dash), rest.slice(dash + 1)] : [epoch, rest, ""];
+  };
+  const order = (c: string): number => (c === "~" ? -1 : /[A-Za-z]/.test(c) ? c.charCodeAt(0) : c ? c.charCodeAt(0) + 256 : 0);
+  const part = (x: string, y: string): number => {
+    let i = 0;
+    let j = 0;
+    while (i < x.length || j < y.length) {
+      while ((i < x.length && !/\d/.test(x[i]!)) || (j < y.length && !/\d/.test(y[j]!))) {
+        const cx = i < x.length && !/\d/.test(x[i]!) ? x[i]! : "";
+        const cy = j < y.length && !/\d/.test(y[j]!) ? y[j]! : "";
+        const d = order(cx) - order(cy);
+        if (d !== 0) return d;
+        if (cx) i++;
+        if (cy) j++;
+      }
+      let nx = "";
+      let ny = "";
+      while (i < x.length && /\d/.test(x[i]!)) nx += x[i++];
+      while (j < y.length && /\d/.test(y[j]!)) ny += y[j++];
+      const d = Number(nx || "0") - Number(ny || "0");
+      if (d !== 0) return d;
+    }
+    return 0;
+  };
+  const [ea, ua, ra] = split(a);
+  const [eb, ub, rb] = split(b);
+  return ea - eb || part(ua, ub) || part(ra, rb);
+}
+
+function indexPackages(indexes: readonly PackagesIndex[]): Map<string, Pkg[]> {
+  const byName = new Map<string, Pkg[]>();
+  for (const idx of indexes) {
+    for (const s of idx.stanzas) {
+      const name = s.Package;
+      const version = s.Version;
+      if (!name?.startsWith("linux-") || !version || !s.Filename) continue;
+      const sha256 = /^[0-9a-f]{64}$/.test(s.SHA256 ?? "") ? s.SHA256 : undefined;
+      const size = /^\d+$/.test(s.Size ?? "") ? Number(s.Size) : undefined;
+      const file: HeaderFile = { name, version, url: `${idx.mirror.replace(/\/+$/, "")}/${s.Filename}`, ...(sha256 ? { sha256 } : {}), ...(size !== undefined ? { size } : {}) };
+      const list = byName.get(name) ?? [];
+      list.push({ name, version, file, depends: s.Depends ?? "", suite: idx.suite });
+      byName.set(name, list);
+    }
+  }
+  return byName;
+}
+
+/** The newest package of a name that satisfies an optional `(= v)` / `(>= v)` constraint. */
+function pick(cands: Pkg[] | undefined, op?: string, version?: string): Pkg | undefined {
+  const ok = (cands ?? []).filter((p) => !op || !version || (op === "=" ? p.version === version : op === ">=" ? compareDebVersions(p.version, version) >= 0 : true));
+  return ok.sort((x, y) => compareDebVersions(y.version, x.version))[0];
+}
+
+/**
+ * Kernels of one Debian version from its indexes. `hostArch` indexes, when given, supply the kbuild package a
+ * cross build runs on the build host.
+ */
+export function discoverDebianKernels(indexes: readonly PackagesIndex[], distroVersion: string, hostArch: Arch = "x86_64"): DiscoveredKernel[] {
+  const out: DiscoveredKernel[] = [];
+  const byArch = new Map<Arch, Map<string, Pkg[]>>();
+  for (const arch of new Set(indexes.map((i) => i.arch))) byArch.set(arch, indexPackages(indexes.filter((i) => i.arch === arch)));
+  for (const [arch, pkgs] of byArch) {
+    const deb = ARCH_FACTS[arch].deb;
+    const release = new RegExp(`^linux-headers-(\\d+\\.\\d+[A-Za-z0-9.+~-]*-${deb})$`);
+    for (const name of [...pkgs.keys()].sort()) {
+      const m = release.exec(name);
+      if (!m) continue;
+      const headers = pick(pkgs.get(name))!;
+      const files: HeaderFile[] = [headers.file];
+      for (const dep of headers.depends.split(",")) {
+        const d = /^\s*(linux-(?:headers|kbuild)-[A-Za-z0-9.+~-]+)(?:\s*\((=|>=)\s*([^)\s]+)\))?/.exec(dep.split("|")[0]!);
+        if (!d) continue;
+        const from = d[1]!.startsWith("linux-kbuild-") ? (byArch.get(hostArch) ?? pkgs) : pkgs;
+        const found = pick(from.get(d[1]!), d[2], d[3]) ?? pick(pkgs.get(d[1]!), d[2], d[3]);
+        if (found) files.push(found.file);
+      }
+      out.push({ input: { kernelRelease: m[1]!, distro: "debian", distroVersion, arch }, headerFiles: files, source: `apt:${headers.suite}` });
+    }
+  }
+  return out;
+}
+
+/** Reads the suite from an apt lists file name (`…_dists_bookworm-security_main_binary-amd64_Packages`). */
+export function suiteFromListName(file: string): string | undefined {
+  return /_dists_([a-z0-9-]+)_/.exec(file)?.[1];
+}

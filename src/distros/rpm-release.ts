@@ -1,0 +1,123 @@
+import type { FieldIssue } from "../core/errors.js";
+import type { HeaderPackageSpec, ReleaseContext } from "./adapter.js";
+
+/**
+ * RPM-family kernel releases are the NVRA of the kernel package: `<X.Y.Z>-<release>.<arch>`, where the release ends
+ * in the distribution tag (`.fc40`, `.el9_4`, `.amzn2023`). Kernel variants add a `+<variant>` suffix after the arch
+ * (`+rt`, `+64k`, `+debug`, `+16k`, `+rt-debug`), except EL7/EL8 realtime, which carries `.rtN.M` inside the release.
+ */
+
+export interface RpmRelease {
+  upstreamVersion: string;
+  /** The RPM Release, e.g. `427.13.1.el9_4`. */
+  release: string;
+  /** The release without its distribution tag: `427.13.1`, `300`, `201.852`. */
+  build: string;
+  /** The distribution tag: `el9_4`, `fc40`, `amzn2`. */
+  distTag: string;
+  rpmArch: string;
+  /** `+variant` suffix, or "" for the default kernel. */
+  variant: string;
+}
+
+const NVRA =
+  /^(\d+)\.(\d+)\.(\d+)-([0-9][A-Za-z0-9._]*)\.(x86_64|aarch64|i686|ppc64le|s390x|noarch)(?:\+([a-z0-9]+(?:-[a-z0-9]+)*))?$/;
+const VARIANTS = new Set([
+  "rt",
+  "64k",
+  "16k",
+  "debug",
+  "rt-debug",
+  "64k-debug",
+  "16k-debug",
+  "rt-64k",
+  "rt-64k-debug",
+]);
+
+export function releaseIssue(ctx: ReleaseContext, why: string, expected: string): FieldIssue {
+  return {
+    field: "kernelRelease",
+    given: ctx.kernelRelease,
+    expected,
+    message: `kernelRelease: ${why} ${JSON.stringify(ctx.kernelRelease)}; expected ${expected}`,
+  };
+}
+
+export function mismatch(field: string, given: string, expected: string, why: string): FieldIssue {
+  return { field, given, expected, message: `${field}: ${why}; expected ${expected}` };
+}
+
+/**
+ * Splits an RPM kernel release. `tag` matches the family's distribution tag (without the leading dot) and must end
+ * the release. Returns issues naming what is wrong, including an arch that contradicts the given one.
+ */
+export function parseRpmRelease(
+  ctx: ReleaseContext,
+  tag: RegExp,
+  expected: string,
+): RpmRelease | FieldIssue[] {
+  const m = NVRA.exec(ctx.kernelRelease);
+  if (!m) return [releaseIssue(ctx, "not an RPM kernel release (<X.Y.Z>-<release>.<arch>):", expected)];
+  const [, major, minor, patch, release, rpmArch, variant] = m as unknown as string[];
+  const dot = release!.lastIndexOf(".");
+  const distTag = dot > 0 ? release!.slice(dot + 1) : "";
+  if (dot <= 0 || !tag.test(distTag)) {
+    return [
+      releaseIssue(
+        ctx,
+        `release ${JSON.stringify(release)} does not end in this distribution's tag:`,
+        expected,
+      ),
+    ];
+  }
+  const issues: FieldIssue[] = [];
+  if (rpmArch !== "x86_64" && rpmArch !== "aarch64") {
+    issues.push(
+      releaseIssue(ctx, `architecture suffix .${rpmArch} is not supported (x86_64, aarch64):`, expected),
+    );
+  } else if (rpmArch !== ctx.arch) {
+    issues.push(
+      mismatch(
+        "arch",
+        ctx.arch,
+        rpmArch,
+        `${ctx.arch} contradicts the .${rpmArch} suffix of ${ctx.kernelRelease}`,
+      ),
+    );
+  }
+  if (variant && !VARIANTS.has(variant)) {
+    issues.push(
+      releaseIssue(
+        ctx,
+        `unknown kernel variant +${variant} in`,
+        `${expected} (variants: ${[...VARIANTS].map((v) => `+${v}`).join(", ")})`,
+      ),
+    );
+  }
+  if (variant && /(^|-)(64k|16k)(-|$)/.test(variant) && rpmArch !== "aarch64") {
+    issues.push(releaseIssue(ctx, `variant +${variant} exists only on aarch64:`, expected));
+  }
+  if (issues.length) return issues;
+  return {
+    upstreamVersion: `${major}.${minor}.${patch}`,
+    release: release!,
+    build: release!.slice(0, dot),
+    distTag,
+    rpmArch: rpmArch!,
+    variant: variant ?? "",
+  };
+}
+
+/** Flavour of an RPM kernel: its variant, `rt` for EL7/EL8 realtime builds, else `default`. */
+export function rpmFlavour(r: RpmRelease): string {
+  if (r.variant) return r.variant;
+  if (/(^|\.)rt\d+(\.|$)/.test(r.build)) return "rt";
+  return "default";
+}
+
+/** The devel package of a kernel: `kernel-devel`, `kernel-rt-devel`, `kernel-64k-devel` … pinned to its V-R. */
+export function develPackage(r: RpmRelease, base = "kernel"): HeaderPackageSpec {
+  const flavour = rpmFlavour(r);
+  const name = flavour === "default" ? `${base}-devel` : `${base}-${flavour}-devel`;
+  return { name, role: "headers", arch: "target", version: `${r.upstreamVersion}-${r.release}` };
+}

@@ -1,0 +1,114 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseBootOutput, type RunFacts } from "../../src/core/boot/boot-result.js";
+
+const fixtures = join(import.meta.dirname, "../fixtures/boot");
+const clean: RunFacts = { timedOut: false, timeoutMs: 180_000, exitCode: 0, signal: null };
+const log = (name: string) => readFile(join(fixtures, name), "utf8");
+
+// Fixtures are slices of real serial consoles of Debian kernels booted under QEMU by the load test.
+describe("parseBootOutput on real consoles", () => {
+  it("reads a clean load, exercise and unload of a .ko.xz in 6.1.0-56-amd64", async () => {
+    const r = parseBootOutput(await log("6.1.0-56-amd64-loaded-xz.log"), ["kmfhello"], clean);
+    expect(r.failures).toEqual([]);
+    expect(r.ok).toBe(true);
+    expect(r.guestRelease).toBe("6.1.0-56-amd64");
+    expect(r.modules[0]).toMatchObject({ loaded: true, unloaded: true, insmodRc: 0, rmmodRc: 0 });
+    expect(r.modules[0]!.procModulesLine).toMatch(/^kmfhello 16384 0 - Live 0x[0-9a-f]+ \(OE\)$/);
+    expect(r.exercise.devices).toEqual(["kmfhello"]);
+    expect(r.exercise.ops.map((o) => `${o.label}:${o.rc}`)).toEqual([
+      "read-param:0",
+      "write-param:0",
+      "write-dev:0",
+      "read-dev:0",
+    ]);
+    expect(r.taint).toMatchObject({ before: 0, after: 12288, added: ["O", "E"], problems: [] });
+    // The .xz is first offered to the kernel as is; that refusal is not a rejection once the module loaded.
+    expect(r.rejections).toEqual([]);
+    expect(r.kernelLines).toContain("kmfhello: loaded");
+    expect(r.kernelLines).toContain("kmfhello: unloaded");
+  });
+
+  it("reads the arm64 console (ttyAMA0)", async () => {
+    const r = parseBootOutput(await log("6.1.0-56-arm64-loaded.log"), ["kmfhello"], clean);
+    expect(r.ok).toBe(true);
+    expect(r.guestMachine).toBe("aarch64");
+  });
+
+  it("reports a module built for another ABI as rejected, naming the symbol", async () => {
+    const r = parseBootOutput(await log("6.1.0-56-amd64-abi-mismatch.log"), ["kmfhello"], clean);
+    expect(r.ok).toBe(false);
+    expect(r.modules[0]).toMatchObject({ loaded: false, insmodRc: 8 });
+    expect(r.exercise.ran).toBe(false);
+    expect(r.rejections.map((x) => [x.kind, x.subject])).toEqual([
+      ["symbol-version-mismatch", "module_layout"],
+      ["invalid-module-format", undefined],
+    ]);
+    expect(r.failures.join("\n")).toContain("disagrees about version of symbol module_layout");
+    expect(r.taint.added).toEqual([]);
+  });
+  it("reports a module from another kernel line by the kernel's struct module check (signed 6.12 trixie image)", async () => {
+    const r = parseBootOutput(await log("6.12.100+deb13-amd64-other-line.log"), ["kmfhello"], clean);
+    expect(r.ok).toBe(false);
+    expect(r.guestRelease).toBe("6.12.100+deb13-amd64");
+    expect(r.rejections.map((x) => x.kind)).toEqual(["module-struct-mismatch", "invalid-module-format"]);
+  });
+});
+
+describe("parseBootOutput on broken runs", () => {
+  it("names a timeout and a guest that never reached init", () => {
+    const r = parseBootOutput("SeaBIOS\nBooting from ROM...\n", ["m"], {
+      ...clean,
+      timedOut: true,
+      exitCode: null,
+      signal: "SIGKILL",
+    });
+    expect(r.ok).toBe(false);
+    expect(r.booted).toBe(false);
+    expect(r.failures[0]).toMatch(/did not finish within 180 s/);
+    expect(r.failures[1]).toMatch(/never reached the load-test init/);
+  });
+
+  it("fails on a kernel warning even when every step succeeded", async () => {
+    const text = (await log("6.1.0-56-amd64-loaded-xz.log"))
+      .replace("@@kmodforge taint-after value=12288", "@@kmodforge taint-after value=12800")
+      .replace(
+        "kmfhello: unloaded",
+        "kmfhello: unloaded\n[    2.1] WARNING: CPU: 0 PID: 1 at kernel/module/main.c:1 free_module+0x1/0x2",
+      );
+    const r = parseBootOutput(text, ["kmfhello"], clean);
+    expect(r.ok).toBe(false);
+    expect(r.taint.problems).toEqual(["W"]);
+    expect(r.kernelProblems).toEqual([
+      "WARNING: CPU: 0 PID: 1 at kernel/module/main.c:1 free_module+0x1/0x2",
+    ]);
+  });
+
+  it("fails when the exercise fails, quoting the failed operation", async () => {
+    const text = (await log("6.1.0-56-amd64-loaded-xz.log"))
+      .replace(
+        "op label=read-dev rc=0 target=/dev/kmfhello out=hi",
+        "op label=read-dev rc=1 target=/dev/kmfhello out=head: /dev/kmfhello: Invalid argument",
+      )
+      .replace("exercise-end rc=0", "exercise-end rc=1");
+    const r = parseBootOutput(text, ["kmfhello"], clean);
+    expect(r.ok).toBe(false);
+    expect(r.failures).toEqual([
+      "the exercise script failed (rc 1): read-dev /dev/kmfhello rc 1: head: /dev/kmfhello: Invalid argument",
+    ]);
+  });
+
+  it("fails when a module stays loaded, and when the guest stops early", async () => {
+    const full = await log("6.1.0-56-amd64-loaded-xz.log");
+    const stuck = parseBootOutput(
+      full.replace("rmmod module=kmfhello rc=0 gone=1", "rmmod module=kmfhello rc=1 gone=0"),
+      ["kmfhello"],
+      clean,
+    );
+    expect(stuck.failures).toEqual(["module kmfhello did not unload (rmmod rc 1)"]);
+    const cut = parseBootOutput(full.slice(0, full.indexOf("@@kmodforge exercise-end")), ["kmfhello"], clean);
+    expect(cut.ok).toBe(false);
+    expect(cut.failures).toContain("the guest stopped before the load test finished");
+  });
+});

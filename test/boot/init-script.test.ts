@@ -1,0 +1,52 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runProcess } from "../../src/adapters/run-process.js";
+import {
+  DEFAULT_EXERCISE_SCRIPT,
+  HELPERS_SCRIPT,
+  renderInitScript,
+} from "../../src/core/boot/init-script.js";
+
+async function busyboxSyntaxCheck(script: string): Promise<{ code: number | null; stderr: string }> {
+  const dir = await mkdtemp(join(tmpdir(), "init-test-"));
+  try {
+    await writeFile(join(dir, "s.sh"), script);
+    return await runProcess("busybox", ["sh", "-n", join(dir, "s.sh")]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe("renderInitScript", () => {
+  const modules = [
+    { name: "dep_mod", path: "/modules/0-dep_mod.ko" },
+    { name: "kmfhello", path: "/modules/1-kmfhello.ko.xz" },
+  ];
+
+  it("loads in order, unloads in reverse and reports each step", () => {
+    const init = renderInitScript(modules, 20);
+    expect(init.indexOf("insmod /modules/0-dep_mod.ko ")).toBeLessThan(
+      init.indexOf("insmod /modules/1-kmfhello.ko.xz "),
+    );
+    expect(init).toContain('loaded="kmfhello $loaded"'); // prepended: rmmod walks the list newest first
+    expect(init).toContain("timeout 20 sh -c");
+    expect(init).toMatch(/poweroff -f\n$/);
+  });
+
+  it("is valid busybox shell, as are the helpers and the default exercise", async () => {
+    for (const script of [renderInitScript(modules), HELPERS_SCRIPT, DEFAULT_EXERCISE_SCRIPT]) {
+      const r = await busyboxSyntaxCheck(script);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    }
+  });
+
+  it("refuses names and paths that would change the script", () => {
+    expect(() => renderInitScript([{ name: "a;reboot", path: "/m/a.ko" }])).toThrow(/unsafe module name/);
+    expect(() => renderInitScript([{ name: "a", path: "/m/a.ko $(reboot)" }])).toThrow(/unsafe module path/);
+    expect(() => renderInitScript([{ name: "a", path: "/m/../a.ko" }])).toThrow(/unsafe module path/);
+    expect(() => renderInitScript([])).toThrow(/at least one module/);
+  });
+});

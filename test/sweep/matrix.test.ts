@@ -1,0 +1,120 @@
+import { readFile } from "node:fs/promises";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { archFromCrawlerPath, mapCrawlerList, parseCrawlerList } from "../../src/core/sweep/crawler.js";
+import { buildMatrix, serialiseMatrix } from "../../src/core/sweep/matrix.js";
+import { loadTargets } from "../../src/adapters/targets-fs.js";
+import { readCrawlerFiles } from "../../src/adapters/sweep-discovery.js";
+import { syntheticKernels, syntheticPolicy } from "../support/sweep-synthetic.js";
+
+const FIX = "test/fixtures/sweep";
+
+describe("kernel-crawler mapping", () => {
+  it("maps Debian entries to uname -r from the headers URL, not the crawler's kernelrelease", async () => {
+    const parsed = parseCrawlerList(JSON.parse(await readFile(`${FIX}/crawler/x86_64/list.json`, "utf8")));
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const { candidates, unmapped } = mapCrawlerList(parsed.list, "x86_64");
+    const debian = candidates.filter((c) => c.input.distro === "debian").map((c) => [c.input.kernelRelease, c.input.distroVersion]);
+    expect(debian).toEqual([
+      ["6.1.0-18-amd64", "12"],
+      ["6.1.0-18-cloud-amd64", "12"],
+      ["5.10.0-28-amd64", "11"],
+    ]);
+    expect(candidates.find((c) => c.input.distro === "centos")?.input).toMatchObject({ kernelRelease: "5.14.0-427.el9.x86_64", distroVersion: "9" });
+    expect(candidates.find((c) => c.input.distro === "ubuntu")?.input).toMatchObject({ distroVersion: "22.04" });
+    expect(unmapped.map((u) => [u.key, u.reason.split(" ")[0]])).toEqual([
+      ["debian", "no"],
+      ["flatcar", "distro"],
+    ]);
+  });
+
+  it("rejects a file of the wrong shape with the path of the problem", () => {
+    const r = parseCrawlerList({ debian: [{ kernelrelease: 5 }] });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/^debian\.0\.kernelrelease/);
+  });
+
+  it("reads the arch from the file path", () => {
+    expect(archFromCrawlerPath("lists/x86_64/list.json")).toBe("x86_64");
+    expect(archFromCrawlerPath("aarch64.json")).toBe("aarch64");
+    expect(archFromCrawlerPath("list.json")).toBeUndefined();
+  });
+});
+
+describe("matrix", () => {
+  it("applies the targets policy and reports what it leaves out", async () => {
+    const policy = await loadTargets(`${FIX}/targets`);
+    const { kernels } = await readCrawlerFiles([`${FIX}/crawler/x86_64/list.json`, `${FIX}/crawler/aarch64/list.json`]);
+    const { matrix, skipped } = buildMatrix(kernels, policy);
+    expect(matrix.entries.map((e) => e.id)).toEqual([
+      "centos/9/x86_64/5.14.0-427.el9.x86_64",
+      "debian/11/x86_64/5.10.0-28-amd64",
+      "debian/12/aarch64/6.1.0-18-arm64",
+      "debian/12/x86_64/6.1.0-18-amd64",
+      "debian/12/x86_64/6.1.0-18-cloud-amd64",
+    ]);
+    expect(skipped.map((s) => s.reason)).toEqual(["no targets file lists amazonlinux", "no targets file lists ubuntu"]);
+    const deb = matrix.entries.find((e) => e.id === "debian/12/x86_64/6.1.0-18-amd64")!;
+    expect(deb.headers.kind === "files" && deb.headers.files.map((f) => `${f.name}=${f.version}`)).toEqual([
+      "linux-headers-6.1.0-18-amd64=6.1.76-1",
+      "linux-headers-6.1.0-18-common=6.1.76-1",
+      "linux-kbuild-6.1=6.1.76-1",
+    ]);
+    expect(deb.compiler).toEqual({ family: "gcc", major: 12 });
+  });
+
+  it("honours flavours, minKernel, exclusions and pins", async () => {
+    const policy = await loadTargets(`${FIX}/targets`);
+    const k = (release: string, version = "12", arch = "x86_64") => ({ input: { kernelRelease: release, distro: "debian", distroVersion: version, arch }, headerFiles: [], source: "t" });
+    const { matrix, skipped } = buildMatrix([k("6.1.0-47-amd64"), k("5.10.0-28-cloud-amd64", "11"), k("6.1.0-50-amd64"), k("5.10.0-30-amd64", "11")], policy);
+    expect(matrix.entries.map((e) => e.id)).toEqual(["debian/11/x86_64/5.10.0-30-amd64", "debian/12/x86_64/6.1.0-50-amd64"]);
+    expect(skipped.map((s) => s.reason).sort()).toEqual([
+      "6.1.0-47-amd64 is excluded by pattern 6.1.0-47-* of debian 12",
+      "flavour cloud-amd64 is not a target flavour of debian 11 (amd64)",
+    ]);
+    const pinned = structuredClone(policy);
+    const bookworm = pinned.files.find((f) => f.distro === "debian")!.versions[0]!;
+    bookworm.minKernel = "6.2";
+    bookworm.pins = ["6.1.0-50-amd64"];
+    expect(buildMatrix([k("6.1.0-50-amd64"), k("6.1.0-51-amd64")], pinned).matrix.entries.map((e) => e.id)).toEqual(["debian/12/x86_64/6.1.0-50-amd64"]);
+    // Entries without known files carry a reference the build resolves through the targets/ chain.
+    expect(matrix.entries[0]!.headers).toEqual({ kind: "resolve", ref: "headers:debian/11/x86_64/5.10.0-30-amd64" });
+  });
+
+  it("is deterministic: any order and duplication of the inputs gives the same bytes", () => {
+    const policy = syntheticPolicy();
+    const kernels = syntheticKernels(40);
+    const reference = serialiseMatrix(buildMatrix(kernels, policy).matrix);
+    fc.assert(
+      fc.property(fc.array(fc.nat(kernels.length - 1), { maxLength: 30 }), fc.integer(), (dups, seed) => {
+        const shuffled = [...kernels, ...dups.map((i) => kernels[i]!)];
+        let s = seed;
+        for (let i = shuffled.length - 1; i > 0; i--) {
+          s = (s * 1103515245 + 12345) & 0x7fffffff;
+          const j = s % (i + 1);
+          [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+        }
+        expect(serialiseMatrix(buildMatrix(shuffled, policy).matrix)).toBe(reference);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("changes the cache key when headers, compiler or module source change, and only then", () => {
+    const policy = syntheticPolicy();
+    const base = buildMatrix(syntheticKernels(4), policy).matrix.entries;
+    const sameAgain = buildMatrix(syntheticKernels(4), policy).matrix.entries;
+    expect(sameAgain.map((e) => e.cacheKey)).toEqual(base.map((e) => e.cacheKey));
+    const newHeaders = buildMatrix(syntheticKernels(4, "2"), policy).matrix.entries;
+    expect(newHeaders.every((e, i) => e.cacheKey !== base[i]!.cacheKey)).toBe(true);
+    const newModule = buildMatrix(syntheticKernels(4), policy, { moduleDigest: "abc" }).matrix.entries;
+    expect(newModule.every((e, i) => e.cacheKey !== base[i]!.cacheKey)).toBe(true);
+    const gcc13 = structuredClone(policy);
+    gcc13.files[0]!.versions[0]!.compiler.defaultMajor = 13;
+    expect(buildMatrix(syntheticKernels(4), gcc13).matrix.entries.every((e, i) => e.cacheKey !== base[i]!.cacheKey)).toBe(true);
+    // A mirror move (same files, other URLs) keeps the keys of checksummed files.
+    const moved = syntheticKernels(4).map((k) => ({ ...k, headerFiles: k.headerFiles.map((f) => (f.sha256 ? { ...f, url: f.url.replace("mirror.test", "other.test") } : f)) }));
+    expect(buildMatrix(moved, policy).matrix.entries.map((e) => e.cacheKey)).toEqual(base.map((e) => e.cacheKey));
+  });
+});
