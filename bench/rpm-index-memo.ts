@@ -45,7 +45,9 @@ const counting: HttpClient = {
 const ctx: ResolveContext = { http: counting, hostAptMirrors: [] };
 const link = { kind: "rpm-repo" as const, baseurls: [`${server.url}/repo/`], mirrorlists: [] };
 const req = (k: { ver: string; rel: string }): ResolveRequest =>
-  request(identity("centos", "9", `${k.ver}-${k.rel}.x86_64`), [{ name: "kernel-devel", role: "headers", arch: "target" }]);
+  request(identity("centos", "9", `${k.ver}-${k.rel}.x86_64`), [
+    { name: "kernel-devel", role: "headers", arch: "target" },
+  ]);
 
 async function run(label: string, linkFor: () => ReturnType<typeof createRpmRepoLink>) {
   bytes = 0;
@@ -53,13 +55,19 @@ async function run(label: string, linkFor: () => ReturnType<typeof createRpmRepo
   let found = 0;
   for (const k of kernels) found += (await linkFor().resolve(link, req(k), ctx)).found.length;
   const ms = performance.now() - started;
-  console.log(`${label.padEnd(28)} ${(ms / KERNELS).toFixed(2).padStart(8)} ms/kernel  ${(bytes / 1024 / 1024).toFixed(1).padStart(8)} MiB  found ${found}/${KERNELS}`);
+  console.log(
+    `${label.padEnd(28)} ${(ms / KERNELS).toFixed(2).padStart(8)} ms/kernel  ${(bytes / 1024 / 1024).toFixed(1).padStart(8)} MiB  found ${found}/${KERNELS}`,
+  );
   return { ms, bytes };
 }
 
-console.log(`repository: ${TOTAL} packages, primary.xml.gz ${(primary.length / 1024).toFixed(0)} KiB (${(xml.length / 1024 / 1024).toFixed(1)} MiB unpacked)`);
+console.log(
+  `repository: ${TOTAL} packages, primary.xml.gz ${(primary.length / 1024).toFixed(0)} KiB (${(xml.length / 1024 / 1024).toFixed(1)} MiB unpacked)`,
+);
 const shared = createRpmRepoLink();
 const naive = await run("naive (index per kernel)", () => createRpmRepoLink());
 const warm = await run("one warm memo", () => shared);
-console.log(`ratio naive/warm: time ${(naive.ms / warm.ms).toFixed(1)}x, bytes ${(naive.bytes / warm.bytes).toFixed(1)}x`);
+console.log(
+  `ratio naive/warm: time ${(naive.ms / warm.ms).toFixed(1)}x, bytes ${(naive.bytes / warm.bytes).toFixed(1)}x`,
+);
 await server.close();

@@ -46,7 +46,12 @@ export function createGithubClient(options: GithubClientOptions = {}): GithubCli
         log(`rate limited on ${opts.method} ${opts.url}; retry ${count + 1}/${limit} in ${after}s`);
         return count < limit;
       },
-      onSecondaryRateLimit: (after: number, opts: { method: string; url: string }, _o: unknown, count: number) => {
+      onSecondaryRateLimit: (
+        after: number,
+        opts: { method: string; url: string },
+        _o: unknown,
+        count: number,
+      ) => {
         log(`secondary rate limit on ${opts.method} ${opts.url}; retry ${count + 1}/${limit} in ${after}s`);
         return count < limit;
       },
@@ -86,7 +91,11 @@ export interface DispatchReport {
   failed: Array<{ index: number; error: string }>;
 }
 
-async function readJson<T>(store: StateStore, key: string, schema: { parse(v: unknown): T }): Promise<T | undefined> {
+async function readJson<T>(
+  store: StateStore,
+  key: string,
+  schema: { parse(v: unknown): T },
+): Promise<T | undefined> {
   const body = await store.get(key);
   return body ? schema.parse(JSON.parse(body.toString("utf8"))) : undefined;
 }
@@ -95,9 +104,20 @@ async function readJson<T>(store: StateStore, key: string, schema: { parse(v: un
  * Dispatches the build workflow once per chunk, at most once per chunk across re-runs and racing dispatchers:
  * claim (create-if-absent) → dispatch → record completion. A dispatch that fails releases its claim.
  */
-export async function dispatchChunks(store: StateStore, setId: string, indexes: readonly number[], options: DispatchOptions): Promise<DispatchReport> {
+export async function dispatchChunks(
+  store: StateStore,
+  setId: string,
+  indexes: readonly number[],
+  options: DispatchOptions,
+): Promise<DispatchReport> {
   const now = options.now ?? (() => new Date());
-  const report: DispatchReport = { dispatched: [], alreadyDone: [], claimedByOther: [], inDoubt: [], failed: [] };
+  const report: DispatchReport = {
+    dispatched: [],
+    alreadyDone: [],
+    claimedByOther: [],
+    inDoubt: [],
+    failed: [],
+  };
   const key = chunkSetKey(setId);
   for (const index of indexes) {
     const ref = formatChunkRef({ key, index });
@@ -135,7 +155,12 @@ export async function dispatchChunks(store: StateStore, setId: string, indexes: 
       options.onProgress?.(`dispatch ${ref} failed: ${(err as Error).message}`);
       continue;
     }
-    const record: DispatchDone = { owner: options.owner, at: now().toISOString(), ref, target: `${options.workflow.owner}/${options.workflow.repo}/${options.workflow.workflow}@${options.workflow.ref}` };
+    const record: DispatchDone = {
+      owner: options.owner,
+      at: now().toISOString(),
+      ref,
+      target: `${options.workflow.owner}/${options.workflow.repo}/${options.workflow.workflow}@${options.workflow.ref}`,
+    };
     await store.createIfAbsent(doneKey(setId, index), JSON.stringify(record));
     report.dispatched.push(index);
     options.onProgress?.(`dispatched ${ref} (${report.dispatched.length}/${indexes.length})`);

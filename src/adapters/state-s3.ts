@@ -52,7 +52,12 @@ export class S3StateStore implements StateStore {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.client.send(
-          new PutObjectCommand({ Bucket: this.options.bucket, Key: this.key(key), Body: body, IfNoneMatch: "*" }),
+          new PutObjectCommand({
+            Bucket: this.options.bucket,
+            Key: this.key(key),
+            Body: body,
+            IfNoneMatch: "*",
+          }),
         );
         return true;
       } catch (err) {
@@ -70,7 +75,9 @@ export class S3StateStore implements StateStore {
 
   async get(key: string): Promise<Buffer | undefined> {
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(key) }));
+      const out = await this.client.send(
+        new GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(key) }),
+      );
       return Buffer.from(await out.Body!.transformToByteArray());
     } catch (err) {
       if (status(err) === 404 || (err as Error).name === "NoSuchKey") return undefined;
@@ -86,7 +93,11 @@ export class S3StateStore implements StateStore {
         new ListObjectsV2Command({
           Bucket: this.options.bucket,
           Prefix: `${this.prefix}${prefix}`,
-          ...(token ? { ContinuationToken: token } : startAfter ? { StartAfter: `${this.prefix}${startAfter}` } : {}),
+          ...(token
+            ? { ContinuationToken: token }
+            : startAfter
+              ? { StartAfter: `${this.prefix}${startAfter}` }
+              : {}),
         }),
       );
       for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key.slice(this.prefix.length));

@@ -24,6 +24,11 @@ export function openStateStore(url: string, s3: Omit<S3StoreOptions, "bucket" | 
 
 function badUrl(url: string): InvalidInputError {
   return new InvalidInputError([
-    { field: "state", given: url, expected: "file://<dir> or s3://<bucket>/<prefix>", message: `state: unsupported store URL ${JSON.stringify(url)}; expected file://<dir> or s3://<bucket>/<prefix>` },
+    {
+      field: "state",
+      given: url,
+      expected: "file://<dir> or s3://<bucket>/<prefix>",
+      message: `state: unsupported store URL ${JSON.stringify(url)}; expected file://<dir> or s3://<bucket>/<prefix>`,
+    },
   ]);
 }

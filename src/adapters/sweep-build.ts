@@ -15,7 +15,13 @@ export interface BuildReport {
  * Builds entries one after another and records each outcome in the state store as it happens, so an interrupted
  * run keeps what it finished and the next sweep only redoes the rest.
  */
-export async function buildEntries(store: StateStore, entries: readonly MatrixEntry[], build: EntryBuilder, writer: string, log: (l: string) => void): Promise<BuildReport> {
+export async function buildEntries(
+  store: StateStore,
+  entries: readonly MatrixEntry[],
+  build: EntryBuilder,
+  writer: string,
+  log: (l: string) => void,
+): Promise<BuildReport> {
   const report: BuildReport = { built: 0, failed: 0, failures: [] };
   let n = 0;
   for (const entry of entries) {
@@ -25,13 +31,28 @@ export async function buildEntries(store: StateStore, entries: readonly MatrixEn
     let op: StateOp;
     if (r.ok) {
       report.built++;
-      op = { op: "result", id: entry.id, cacheKey: entry.cacheKey, at, outcome: "built", ...(r.artifact ? { artifact: r.artifact } : {}) };
+      op = {
+        op: "result",
+        id: entry.id,
+        cacheKey: entry.cacheKey,
+        at,
+        outcome: "built",
+        ...(r.artifact ? { artifact: r.artifact } : {}),
+      };
     } else {
       const reason = classifyFailure(r.code);
       report.failed++;
       report.failures.push({ id: entry.id, reason, detail: r.detail.slice(0, 500) });
       log(`build failed (${reason}): ${entry.id}: ${r.detail.slice(0, 300)}`);
-      op = { op: "result", id: entry.id, cacheKey: entry.cacheKey, at, outcome: "failed", reason, detail: r.detail };
+      op = {
+        op: "result",
+        id: entry.id,
+        cacheKey: entry.cacheKey,
+        at,
+        outcome: "failed",
+        reason,
+        detail: r.detail,
+      };
     }
     await commitOps(store, [op], { writer });
   }

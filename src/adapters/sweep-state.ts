@@ -1,10 +1,22 @@
 import { randomBytes } from "node:crypto";
 import { KmodforgeError } from "../core/errors.js";
-import { type Chunk, type ChunkRef, type ChunkSet, chunkObjectKey, chunkSetKey } from "../core/sweep/chunk.js";
+import {
+  type Chunk,
+  type ChunkRef,
+  type ChunkSet,
+  chunkObjectKey,
+  chunkSetKey,
+} from "../core/sweep/chunk.js";
 import { canonicalJson, sha256Hex } from "../core/sweep/hash.js";
-import { applyOps, emptyState, type StateOp, type SweepState, sweepStateSchema } from "../core/sweep/state.js";
-import { type Matrix, matrixSchema } from "../core/sweep/types.js";
+import {
+  applyOps,
+  emptyState,
+  type StateOp,
+  type SweepState,
+  sweepStateSchema,
+} from "../core/sweep/state.js";
 import type { StateStore } from "../core/sweep/store.js";
+import { type Matrix, matrixSchema } from "../core/sweep/types.js";
 
 /**
  * Generations, matrices and chunks on top of a StateStore. Layout (docs/sweeps.md):
@@ -31,7 +43,10 @@ export async function readState(store: StateStore, generation?: number): Promise
   const n = generation ?? (await latestGeneration(store));
   if (n === undefined || n === 0) return emptyState("none", new Date(0));
   const body = await store.get(generationKey(n));
-  if (!body) throw new KmodforgeError("STATE_CONFLICT", `state generation ${n} not found in ${store.url}`, { generation: n });
+  if (!body)
+    throw new KmodforgeError("STATE_CONFLICT", `state generation ${n} not found in ${store.url}`, {
+      generation: n,
+    });
   return sweepStateSchema.parse(JSON.parse(body.toString("utf8")));
 }
 
@@ -47,7 +62,11 @@ export interface CommitOptions {
  * create N+1 if absent; when another writer created N+1 first, re-read and re-apply on top of theirs. Never
  * overwrites, so no committed update can be lost.
  */
-export async function commitOps(store: StateStore, ops: readonly StateOp[], options: CommitOptions): Promise<{ state: SweepState; attempts: number }> {
+export async function commitOps(
+  store: StateStore,
+  ops: readonly StateOp[],
+  options: CommitOptions,
+): Promise<{ state: SweepState; attempts: number }> {
   const now = options.now ?? (() => new Date());
   const maxAttempts = options.maxAttempts ?? 100;
   let hint: number | undefined;
@@ -55,12 +74,17 @@ export async function commitOps(store: StateStore, ops: readonly StateOp[], opti
     hint = await latestGeneration(store, hint);
     const base = await readState(store, hint ?? 0);
     const next = applyOps(base, ops, options.writer, now());
-    if (await store.createIfAbsent(generationKey(next.generation), `${JSON.stringify(next)}\n`)) return { state: next, attempts: attempt };
+    if (await store.createIfAbsent(generationKey(next.generation), `${JSON.stringify(next)}\n`))
+      return { state: next, attempts: attempt };
     // Lost the race: back off a little (with jitter so racing writers spread out) and rebase.
     const jitter = randomBytes(1)[0]! / 255;
     await new Promise((r) => setTimeout(r, Math.min(20 * attempt, 500) * (0.5 + jitter)));
   }
-  throw new KmodforgeError("STATE_CONFLICT", `could not commit sweep state to ${store.url} after ${maxAttempts} attempts`, {});
+  throw new KmodforgeError(
+    "STATE_CONFLICT",
+    `could not commit sweep state to ${store.url} after ${maxAttempts} attempts`,
+    {},
+  );
 }
 
 /** Stores a matrix content-addressed; returns its key. */
@@ -77,7 +101,11 @@ export async function getMatrix(store: StateStore, key: string): Promise<Matrix 
 }
 
 /** Writes every chunk of a set (already-present chunks are the same content: the set id is a content hash). */
-export async function putChunkSet(store: StateStore, set: ChunkSet, onProgress?: (done: number, total: number) => void): Promise<string> {
+export async function putChunkSet(
+  store: StateStore,
+  set: ChunkSet,
+  onProgress?: (done: number, total: number) => void,
+): Promise<string> {
   const key = chunkSetKey(set.setId);
   let done = 0;
   const queue = [...set.chunks];
@@ -93,6 +121,9 @@ export async function putChunkSet(store: StateStore, set: ChunkSet, onProgress?:
 
 export async function getChunk(store: StateStore, ref: ChunkRef): Promise<Chunk> {
   const body = await store.get(chunkObjectKey(ref));
-  if (!body) throw new KmodforgeError("STATE_CONFLICT", `chunk ${ref.key}#${ref.index} not found in ${store.url}`, { ...ref });
+  if (!body)
+    throw new KmodforgeError("STATE_CONFLICT", `chunk ${ref.key}#${ref.index} not found in ${store.url}`, {
+      ...ref,
+    });
   return JSON.parse(body.toString("utf8")) as Chunk;
 }

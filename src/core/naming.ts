@@ -54,7 +54,7 @@ type Token =
   | { kind: "char"; text: string; raw: string }
   | { kind: "byte"; byte: number; raw: string }
   | { kind: "sep" }
-  | { kind: "marker" };
+  | { kind: "marker"; at: number };
 
 /** Splits an encoded name into tokens; undefined when it holds something no encoder writes. */
 function tokenize(name: string): Token[] | undefined {
@@ -71,7 +71,7 @@ function tokenize(name: string): Token[] | undefined {
     if (next === "_") tokens.push({ kind: "char", text: "_", raw: "__" });
     else if (next === "-") tokens.push({ kind: "char", text: "+", raw: "_-" });
     else if (next === "." && name[i + 2] === "h") {
-      tokens.push({ kind: "marker" });
+      tokens.push({ kind: "marker", at: i });
       return tokens;
     } else if (next === "." && /^[0-9a-f]{2}$/.test(name.slice(i + 2, i + 4))) {
       tokens.push({
@@ -181,10 +181,11 @@ export function parseArtifactName(name: string): ParsedArtifactName | undefined 
   if (name.length > MAX_NAME_LENGTH) return undefined;
   const tokens = tokenize(name);
   if (!tokens) return undefined;
-  if (tokens.at(-1)?.kind === "marker") {
-    const hash = name.slice(-HASH_HEX);
-    if (!/^[0-9a-f]+$/.test(hash) || name.length !== name.indexOf("_.h") + 3 + HASH_HEX) return undefined;
-    return { truncated: true, prefix: name.slice(0, -HASH_HEX - 3), hash };
+  const last = tokens.at(-1);
+  if (last?.kind === "marker") {
+    const hash = name.slice(last.at + 3);
+    if (!new RegExp(`^[0-9a-f]{${HASH_HEX}}$`).test(hash)) return undefined;
+    return { truncated: true, prefix: name.slice(0, last.at), hash };
   }
   const fields: Token[][] = [[]];
   for (const t of tokens) {

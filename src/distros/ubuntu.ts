@@ -16,6 +16,8 @@ interface Series {
   codename: string;
   /** maj.min of the kernel the series released with. */
   gaLine: string;
+  /** The GA line is a decision, not yet checked against the archive: used for naming, never to refuse input. */
+  provisional?: boolean;
 }
 
 /** Series → codename and GA kernel line. 26.04 is expected to release with Linux 7.0 (the line after 6.19). */
@@ -35,7 +37,7 @@ const SERIES: Record<string, Series> = {
   "24.10": { codename: "oracular", gaLine: "6.11" },
   "25.04": { codename: "plucky", gaLine: "6.14" },
   "25.10": { codename: "questing", gaLine: "6.17" },
-  "26.04": { codename: "resolute", gaLine: "7.0" },
+  "26.04": { codename: "resolute", gaLine: "7.0", provisional: true },
 };
 
 const BY_CODENAME = new Map(Object.entries(SERIES).map(([v, s]) => [s.codename, v]));
@@ -122,12 +124,12 @@ function parse(ctx: ReleaseContext): ParsedRelease | FieldIssue[] {
     );
   }
   const series = SERIES[ctx.distroVersion];
-  if (series && compareLines(line, series.gaLine) < 0) {
+  if (series && !series.provisional && compareLines(line, series.gaLine) < 0) {
     issues.push(
       issue(
         "distroVersion",
         ctx.distroVersion,
-        `a series whose kernels are ${line} or newer`,
+        `a series whose first kernel line is ${line} or older`,
         `Ubuntu ${ctx.distroVersion} ships no ${line} kernel (its first line is ${series.gaLine}), so ${ctx.kernelRelease} cannot belong to it`,
       ),
     );

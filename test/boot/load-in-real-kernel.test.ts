@@ -13,7 +13,7 @@ import { bookworm61Releases, sampleModuleDir } from "./support/kernels.js";
 /**
  * Real load tests: the sample module is built against real Debian headers and loaded into the matching real
  * Debian kernel booted under QEMU (software emulation), on both arches; a module built for another ABI of the same
- * line must be refused by that kernel. Four boots of about 10-20 s each.
+ * line must be refused by that kernel. Five boots of 5-10 s each.
  */
 
 const root = join(import.meta.dirname, "../..");
@@ -106,6 +106,38 @@ describe("load test in real Debian kernels", () => {
       expectCleanRun(r, release);
       expect(r.guestMachine).toBe("aarch64");
       expect(r.modulesGiven[0]!.vermagic).toMatch(/ aarch64$/);
+    },
+    BOOT_TIMEOUT,
+  );
+
+  it(
+    "cuts off a hanging exercise, still unloads, and kills a guest that overruns the hard limit",
+    async () => {
+      const release = kernels.x86_64!.newest;
+      const hang = await bootTestForIdentity({
+        identity: identity(release, "x86_64"),
+        modules: [built.amd64!],
+        cacheDir: BOOT_CACHE,
+        timeoutMs: BOOT_TIMEOUT,
+        exerciseScript: "kmf_op hang /dev/null sleep 600\n",
+        exerciseTimeoutSec: 2,
+      });
+      expect(hang.ok).toBe(false);
+      expect(hang.exercise.rc).toBe(143); // SIGTERM from timeout
+      expect(hang.modules[0]).toMatchObject({ loaded: true, unloaded: true });
+      expect(hang.completed).toBe(true);
+
+      const started = Date.now();
+      const killed = await bootTestForIdentity({
+        identity: identity(release, "x86_64"),
+        modules: [built.amd64!],
+        cacheDir: BOOT_CACHE,
+        timeoutMs: 1500,
+      });
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(killed.qemu.timedOut).toBe(true);
+      expect(killed.ok).toBe(false);
+      expect(killed.failures[0]).toMatch(/did not finish within 2 s and was killed/);
     },
     BOOT_TIMEOUT,
   );

@@ -110,6 +110,28 @@ describe("consistency checks name the field, the value given and what is expecte
     expect(issue!.message).toContain("5.15");
   });
 
+  it("26.04's GA line (7.0) is provisional: it names packages but refuses nothing", () => {
+    const ga = parseIdentity({
+      kernelRelease: "7.0.0-10-generic",
+      distro: "ubuntu",
+      distroVersion: "26.04",
+      arch: "x86_64",
+    });
+    if (!ga.ok) throw ga.error;
+    expect(ga.value.headerPackages.map((p) => p.name)).toEqual([
+      "linux-headers-7.0.0-10-generic",
+      "linux-headers-7.0.0-10",
+    ]);
+    expect(
+      parseIdentity({
+        kernelRelease: "6.19.0-5-generic",
+        distro: "ubuntu",
+        distroVersion: "26.04",
+        arch: "x86_64",
+      }).ok,
+    ).toBe(true);
+  });
+
   it("reports every bad field at once", () => {
     const issues = issuesOf({
       kernelRelease: "6.1.0-18-amd64;id",

@@ -1,12 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type {
-  PackageCandidate,
-  ResolveContext,
-  ResolveRequest,
-  SourceLink,
-  TraceEntry,
-} from "../../src/core/headers/types.js";
+import type { ResolveContext } from "../../src/core/headers/types.js";
 import type { HeaderSource } from "../../src/core/targets.js";
 import { type FixtureServer, startFixtureServer } from "../support/fixture-server.js";
 import { runChain, traceSummary } from "../support/run-chain.js";
@@ -23,8 +17,7 @@ import {
 
 /**
  * Chains of links against one fixture server: each link's miss hands the package to the next link, and the trace
- * records every link tried. The loop below is the chain contract in its simplest form (links in order, each asked
- * only for what is still missing).
+ * records every link tried (runChain: links in order, each asked only for what is still missing).
  */
 
 let server: FixtureServer;
@@ -42,11 +35,10 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const summary = (trace: TraceEntry[]) =>
-  trace.map((t) => `${t.source.split(":")[0]} ${t.outcome}${t.reason ? ` ${t.reason}` : ""}`);
+const summary = traceSummary;
 
 describe("fallback chains", () => {
-  it("Fedora: updates repo misses an old kernel → explicit URL 404 → Koji has it", async () => {
+  it("Fedora: updates repo answers; with it failing, explicit URL 404 → Koji has it", async () => {
     const chain: HeaderSource[] = [
       {
         kind: "rpm-repo",
@@ -154,5 +146,34 @@ describe("fallback chains", () => {
     );
     const r = await runChain(chain, req, ctx);
     expect(summary(r.trace)).toEqual(["debian-snapshot miss not-found", "launchpad found"]);
+  });
+  it("Launchpad and vault misses move on too: Ubuntu to a user URL, Rocky el9_4 to Koji-style CBS", async () => {
+    const ubuntu: HeaderSource[] = [
+      { kind: "launchpad", api: `${u}/lp/1.0`, archive: "ubuntu" },
+      { kind: "explicit-url", templates: [`${u}/lp/files/{name}_5.15.0-91.101_{arch}.deb`] },
+    ];
+    const req = request(
+      identity("ubuntu", "24.04", "5.15.0-91-generic"),
+      [{ name: "linux-headers-5.15.0-91-generic", role: "headers", arch: "target" }],
+      { codename: "noble" },
+    );
+    expect(summary((await runChain(ubuntu, req, ctx)).trace)).toEqual([
+      "launchpad miss not-found",
+      "explicit-url found",
+    ]);
+    const rocky: HeaderSource[] = [
+      {
+        kind: "vault",
+        baseurls: [`${u}/rpm/rocky/vault/rocky/$releasever/AppStream/$basearch/os/`],
+        minors: [],
+      },
+      { kind: "koji", hub: `${u}/koji/cbs/kojifiles`, signedKeys: [] },
+    ];
+    const r = await runChain(
+      rocky,
+      request(identity("rocky", "9", "6.6.60-1.el9.x86_64"), [develSpec()]),
+      ctx,
+    );
+    expect(summary(r.trace)).toEqual(["vault miss not-applicable", "koji found"]);
   });
 });

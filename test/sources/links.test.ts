@@ -5,6 +5,7 @@ import { createDebianSnapshotLink } from "../../src/adapters/sources/debian-snap
 import { createExplicitUrlLink } from "../../src/adapters/sources/explicit-url.js";
 import { createKojiLink } from "../../src/adapters/sources/koji.js";
 import { createLaunchpadLink } from "../../src/adapters/sources/launchpad.js";
+import { explicitUrlLinkFromInputs } from "../../src/core/headers/explicit-url.js";
 import type { ResolveContext } from "../../src/core/headers/types.js";
 import { type FixtureServer, startFixtureServer } from "../support/fixture-server.js";
 import {
@@ -150,6 +151,21 @@ describe("explicit-url", () => {
         reason: "checksum-mismatch",
         detail: expect.stringContaining("0".repeat(64)),
       }),
+    ]);
+  });
+});
+
+describe("user-supplied --header-url", () => {
+  it("becomes a verified explicit-url link when it carries #sha256=", async () => {
+    const file = "kernel-devel-6.8.9-300.fc40.x86_64.rpm";
+    const url = `${server.url}/rpm/fedora/updates/40/Everything/x86_64/Packages/k/${file}`;
+    const link = explicitUrlLinkFromInputs([`${url}#sha256=${sha256(standIn(file))}`]);
+    const req = request(identity("fedora", "40", "6.8.9-300.fc40.x86_64"), [develSpec()], {
+      requireVerified: true,
+    });
+    const out = await createExplicitUrlLink().resolve(link, req, ctx);
+    expect(out.found).toEqual([
+      expect.objectContaining({ url, sha256: sha256(standIn(file)), version: "6.8.9-300.fc40" }),
     ]);
   });
 });

@@ -74,6 +74,22 @@ describe("rpm-repo link against real-format repositories", () => {
     });
   }
 
+  it("finds a variant devel package (kernel-rt-devel) of the same build", async () => {
+    const req = request(identity("centos", "9", "5.14.0-427.el9.x86_64"), [develSpec("kernel-rt-devel")]);
+    const out = await createRpmRepoLink().resolve(
+      {
+        kind: "rpm-repo",
+        baseurls: [`${base}/centos-stream/9-stream/AppStream/x86_64/os/`],
+        mirrorlists: [],
+      },
+      req,
+      ctx,
+    );
+    expect(out.found[0]?.url).toBe(
+      `${base}/centos-stream/9-stream/AppStream/x86_64/os/Packages/k/kernel-rt-devel-5.14.0-427.el9.x86_64.rpm`,
+    );
+  });
+
   it("reads Amazon Linux 2 through mirror.list ($basearch) and resolves ../ segments into the blob store", async () => {
     const req = request(identity("amazonlinux", "2", "5.10.210-201.852.amzn2.x86_64"), [
       develSpec(),

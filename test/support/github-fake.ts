@@ -6,7 +6,8 @@ import { type FixtureServer, startFixtureServer } from "./fixture-server.js";
  * A local stand-in for GitHub's REST API: the workflow_dispatch endpoint with GitHub's documented request and
  * response shapes, and scripted faults (secondary rate limits, 429, 5xx, hangs) ahead of the real answer.
  */
-type DispatchBody = operations["actions/create-workflow-dispatch"]["requestBody"]["content"]["application/json"];
+type DispatchBody =
+  operations["actions/create-workflow-dispatch"]["requestBody"]["content"]["application/json"];
 type BasicError = components["schemas"]["basic-error"];
 
 export type GithubFault =
@@ -31,8 +32,15 @@ export interface FakeGithub {
   close(): Promise<void>;
 }
 
-function error(res: ServerResponse, status: number, body: BasicError, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers }).end(JSON.stringify(body));
+function error(
+  res: ServerResponse,
+  status: number,
+  body: BasicError,
+  headers: Record<string, string> = {},
+): void {
+  res
+    .writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers })
+    .end(JSON.stringify(body));
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -42,25 +50,50 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export async function startFakeGithub(owner: string, repo: string, workflow: string): Promise<FakeGithub> {
-  const fake: Omit<FakeGithub, "url" | "server" | "close"> = { accepted: [], received: [], faults: [], faultsFor: new Map() };
+  const fake: Omit<FakeGithub, "url" | "server" | "close"> = {
+    accepted: [],
+    received: [],
+    faults: [],
+    faultsFor: new Map(),
+  };
   const server = await startFixtureServer();
   server.route(`/repos/${owner}/${repo}/actions/workflows/${workflow}/dispatches`, {
     handler: async (req, res) => {
-      if (req.method !== "POST") return error(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
+      if (req.method !== "POST")
+        return error(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
       const body = JSON.parse(await readBody(req)) as DispatchBody;
       const chunk = String(body.inputs?.chunk ?? "");
       fake.received.push(chunk);
       const fault = fake.faultsFor.get(chunk)?.shift() ?? fake.faults.shift();
       if (fault?.kind === "hang") return; // never answered: the client is killed while waiting
       if (fault?.kind === "secondary-rate-limit") {
-        return error(res, 403, { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits" }, { "retry-after": String(fault.retryAfter) });
+        return error(
+          res,
+          403,
+          {
+            message:
+              "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+            documentation_url:
+              "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+          },
+          { "retry-after": String(fault.retryAfter) },
+        );
       }
       if (fault?.kind === "rate-limit-429") {
-        return error(res, 429, { message: "Too Many Requests", documentation_url: "https://docs.github.com/rest" }, { "retry-after": String(fault.retryAfter) });
+        return error(
+          res,
+          429,
+          { message: "Too Many Requests", documentation_url: "https://docs.github.com/rest" },
+          { "retry-after": String(fault.retryAfter) },
+        );
       }
       if (fault?.kind === "server-error") return error(res, fault.status, { message: "Server Error" });
       if (fault?.kind === "unprocessable" || !body.ref) {
-        return error(res, 422, { message: "Unexpected inputs provided", documentation_url: "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event" });
+        return error(res, 422, {
+          message: "Unexpected inputs provided",
+          documentation_url:
+            "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event",
+        });
       }
       fake.accepted.push(chunk);
       res.writeHead(204).end();

@@ -74,7 +74,9 @@ against the kernel package.</description>
 
 function compress(data: Buffer, how: "gz" | "zst" | "bz2"): Buffer {
   if (how === "gz") return gzipSync(data, { level: 9 });
-  const r = spawnSync(how === "zst" ? "zstd" : "bzip2", how === "zst" ? ["-q", "-19", "-c"] : ["-9", "-c"], { input: data });
+  const r = spawnSync(how === "zst" ? "zstd" : "bzip2", how === "zst" ? ["-q", "-19", "-c"] : ["-9", "-c"], {
+    input: data,
+  });
   if (r.status !== 0) throw new Error(`${how} failed: ${r.stderr}`);
   return r.stdout;
 }

@@ -30,10 +30,14 @@ async function freePort(): Promise<number> {
 
 export async function startMoto(): Promise<MotoServer> {
   if (!existsSync(join(ROOT, ".kmodforge-ready"))) {
-    throw new Error(`moto root ${ROOT} is missing: run test/env/steps/50-moto.sh (or test/env/setup.sh) first`);
+    throw new Error(
+      `moto root ${ROOT} is missing: run test/env/steps/50-moto.sh (or test/env/setup.sh) first`,
+    );
   }
   const port = await freePort();
-  const child: ChildProcess = spawn("chroot", [ROOT, "moto_server", "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+  const child: ChildProcess = spawn("chroot", [ROOT, "moto_server", "-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

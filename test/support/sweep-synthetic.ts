@@ -36,8 +36,17 @@ export function syntheticKernels(n: number, revision = "1"): DiscoveredKernel[] 
     out.push({
       input: { kernelRelease: release, distro: "debian", distroVersion: "12", arch },
       headerFiles: [
-        { name: `linux-headers-${release}`, version, url: `http://mirror.test/pool/main/l/linux/linux-headers-${release}_${version}.deb`, sha256: sha },
-        { name: `linux-headers-6.1.0-${abi}-common`, version, url: `http://mirror.test/pool/main/l/linux/common-${abi}_${version}.deb` },
+        {
+          name: `linux-headers-${release}`,
+          version,
+          url: `http://mirror.test/pool/main/l/linux/linux-headers-${release}_${version}.deb`,
+          sha256: sha,
+        },
+        {
+          name: `linux-headers-6.1.0-${abi}-common`,
+          version,
+          url: `http://mirror.test/pool/main/l/linux/common-${abi}_${version}.deb`,
+        },
       ],
       source: "apt:bookworm",
     });

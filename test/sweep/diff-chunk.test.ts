@@ -1,7 +1,12 @@
-import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { classifyFailure, MAX_DELAY_MS, retryDelayMs } from "../../src/core/sweep/backoff.js";
-import { chunkEntries, formatChunkRef, MAX_CHUNKS_PER_PAGE, parseChunkRef } from "../../src/core/sweep/chunk.js";
+import {
+  chunkEntries,
+  formatChunkRef,
+  MAX_CHUNKS_PER_PAGE,
+  parseChunkRef,
+} from "../../src/core/sweep/chunk.js";
 import { githubMatrix, gitlabChildPipeline, renderFanOut } from "../../src/core/sweep/ci-output.js";
 import { diffMatrix } from "../../src/core/sweep/diff.js";
 import { ledgerVerdict } from "../../src/core/sweep/ledger.js";
@@ -24,9 +29,31 @@ describe("diff", () => {
     const ops: StateOp[] = [
       { op: "result", id: a!.id, cacheKey: a!.cacheKey, at: at(0), outcome: "built" },
       { op: "result", id: b!.id, cacheKey: "0".repeat(64), at: at(0), outcome: "built" },
-      { op: "result", id: c!.id, cacheKey: c!.cacheKey, at: at(0), outcome: "failed", reason: "headers-unavailable", detail: "404" },
-      { op: "result", id: d!.id, cacheKey: d!.cacheKey, at: at(0), outcome: "failed", reason: "compile-error", detail: "error: x" },
-      { op: "result", id: "debian/12/x86_64/6.1.0-999-amd64", cacheKey: "1".repeat(64), at: at(0), outcome: "built" },
+      {
+        op: "result",
+        id: c!.id,
+        cacheKey: c!.cacheKey,
+        at: at(0),
+        outcome: "failed",
+        reason: "headers-unavailable",
+        detail: "404",
+      },
+      {
+        op: "result",
+        id: d!.id,
+        cacheKey: d!.cacheKey,
+        at: at(0),
+        outcome: "failed",
+        reason: "compile-error",
+        detail: "error: x",
+      },
+      {
+        op: "result",
+        id: "debian/12/x86_64/6.1.0-999-amd64",
+        cacheKey: "1".repeat(64),
+        at: at(0),
+        outcome: "built",
+      },
     ];
     const state = applyOps(emptyState("t", t0), ops, "t", t0);
     const now = new Date(t0.getTime() + 2 * DAY);
@@ -40,13 +67,20 @@ describe("diff", () => {
     expect(diff.work.map((e) => e.id)).toEqual([b!.id, c!.id, m.entries[4]!.id, m.entries[5]!.id]);
     expect(diffMatrix(m, state, { now, mode: "force" }).work).toHaveLength(6);
     expect(diffMatrix(m, state, { now, mode: "only-failed" }).work.map((e) => e.id)).toEqual([c!.id]);
-    expect(diffMatrix(m, state, { now, mode: "only-failed", ignoreBackoff: true }).work.map((e) => e.id)).toEqual([c!.id, d!.id]);
+    expect(
+      diffMatrix(m, state, { now, mode: "only-failed", ignoreBackoff: true }).work.map((e) => e.id),
+    ).toEqual([c!.id, d!.id]);
   });
 
   it("does not rebuild queued entries until their job is presumed lost", () => {
     const m = matrixOf(1);
     const e = m.entries[0]!;
-    const state = applyOps(emptyState("t", t0), [{ op: "queued", id: e.id, cacheKey: e.cacheKey, at: at(0) }], "t", t0);
+    const state = applyOps(
+      emptyState("t", t0),
+      [{ op: "queued", id: e.id, cacheKey: e.cacheKey, at: at(0) }],
+      "t",
+      t0,
+    );
     expect(diffMatrix(m, state, { now: new Date(t0.getTime() + DAY) }).work).toHaveLength(0);
     expect(diffMatrix(m, state, { now: new Date(t0.getTime() + 3 * DAY) }).work).toHaveLength(1);
   });
@@ -58,7 +92,15 @@ describe("failure backoff", () => {
     expect(retryDelayMs("headers-unavailable", 3)).toBe(4 * DAY);
     expect(retryDelayMs("compile-error", 50)).toBe(MAX_DELAY_MS);
     let s = emptyState("t", t0);
-    const fail = (key: string, ms: number): StateOp => ({ op: "result", id: "x", cacheKey: key, at: at(ms), outcome: "failed", reason: "headers-unavailable", detail: "" });
+    const fail = (key: string, ms: number): StateOp => ({
+      op: "result",
+      id: "x",
+      cacheKey: key,
+      at: at(ms),
+      outcome: "failed",
+      reason: "headers-unavailable",
+      detail: "",
+    });
     s = applyOps(s, [fail("k1", 0)], "t", t0);
     s = applyOps(s, [fail("k1", DAY)], "t", t0);
     s = applyOps(s, [fail("k1", 3 * DAY)], "t", t0);
@@ -72,7 +114,15 @@ describe("failure backoff", () => {
   });
 
   it("merges concurrent results by observation time regardless of commit order", () => {
-    const early: StateOp = { op: "result", id: "x", cacheKey: "k", at: at(1), outcome: "failed", reason: "infrastructure", detail: "" };
+    const early: StateOp = {
+      op: "result",
+      id: "x",
+      cacheKey: "k",
+      at: at(1),
+      outcome: "failed",
+      reason: "infrastructure",
+      detail: "",
+    };
     const late: StateOp = { op: "result", id: "x", cacheKey: "k", at: at(2), outcome: "built" };
     const ab = applyOps(applyOps(emptyState("t", t0), [early], "a", t0), [late], "b", t0);
     const ba = applyOps(applyOps(emptyState("t", t0), [late], "b", t0), [early], "a", t0);
@@ -105,7 +155,9 @@ describe("chunking", () => {
       let runBytes = 0;
       for (let page = 0; page < set.pages.length; page++) {
         // A generator job's output is one page of references; the run's outputs are those of its jobs.
-        const out = Buffer.byteLength(renderFanOut(set, "github-matrix", { state: "s3://bucket/prefix", page }));
+        const out = Buffer.byteLength(
+          renderFanOut(set, "github-matrix", { state: "s3://bucket/prefix", page }),
+        );
         expect(out).toBeLessThan(64 * 1024);
         runBytes += out;
       }
@@ -130,11 +182,16 @@ describe("fan-out outputs", () => {
     expect(githubMatrix(set).include).toEqual([0, 1, 2].map((i) => ({ chunk: `chunks/${set.setId}#${i}` })));
   });
   it("gitlab emits a child pipeline with one job per chunk", () => {
-    const doc = parseYaml(gitlabChildPipeline(set, { state: "s3://b/p", extraArgs: ["--s3-endpoint", "http://minio:9000"] }));
+    const doc = parseYaml(
+      gitlabChildPipeline(set, { state: "s3://b/p", extraArgs: ["--s3-endpoint", "http://minio:9000"] }),
+    );
     expect(doc.stages).toEqual(["build"]);
     const jobs = Object.keys(doc).filter((k) => k.startsWith("build-chunk-"));
     expect(jobs).toHaveLength(3);
-    expect(doc[jobs[1]!].variables).toEqual({ KMODFORGE_CHUNK: `chunks/${set.setId}#1`, KMODFORGE_STATE: "s3://b/p" });
+    expect(doc[jobs[1]!].variables).toEqual({
+      KMODFORGE_CHUNK: `chunks/${set.setId}#1`,
+      KMODFORGE_STATE: "s3://b/p",
+    });
     expect(doc[jobs[1]!].script[0]).toContain("kmodforge sweep --build-chunk");
     const empty = parseYaml(gitlabChildPipeline(chunkEntries([], 50), { state: "s3://b/p" }));
     expect(Object.keys(empty)).toContain("sweep-nothing-to-build");
@@ -146,7 +203,11 @@ describe("dispatch ledger verdicts", () => {
     const now = new Date("2026-01-01T01:00:00Z");
     expect(ledgerVerdict(undefined, undefined, now)).toBe("dispatch");
     expect(ledgerVerdict({ owner: "a", at: "", ref: "r", target: "t" }, undefined, now)).toBe("done");
-    expect(ledgerVerdict(undefined, { owner: "a", at: "2026-01-01T00:59:00Z", ref: "r" }, now)).toBe("claimed-by-other");
-    expect(ledgerVerdict(undefined, { owner: "a", at: "2026-01-01T00:00:00Z", ref: "r" }, now)).toBe("in-doubt");
+    expect(ledgerVerdict(undefined, { owner: "a", at: "2026-01-01T00:59:00Z", ref: "r" }, now)).toBe(
+      "claimed-by-other",
+    );
+    expect(ledgerVerdict(undefined, { owner: "a", at: "2026-01-01T00:00:00Z", ref: "r" }, now)).toBe(
+      "in-doubt",
+    );
   });
 });

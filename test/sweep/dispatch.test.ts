@@ -3,12 +3,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  createGithubClient,
+  type DispatchOptions,
+  dispatchChunks,
+} from "../../src/adapters/github-dispatch.js";
+import { FsStateStore } from "../../src/adapters/state-fs.js";
+import { S3StateStore } from "../../src/adapters/state-s3.js";
+import { putChunkSet, readState } from "../../src/adapters/sweep-state.js";
 import { chunkEntries, formatChunkRef } from "../../src/core/sweep/chunk.js";
 import { buildMatrix } from "../../src/core/sweep/matrix.js";
-import { FsStateStore } from "../../src/adapters/state-fs.js";
-import { createGithubClient, dispatchChunks, type DispatchOptions } from "../../src/adapters/github-dispatch.js";
-import { putChunkSet, readState } from "../../src/adapters/sweep-state.js";
-import { S3StateStore } from "../../src/adapters/state-s3.js";
 import { type FakeGithub, startFakeGithub } from "../support/github-fake.js";
 import { type MotoServer, startMoto } from "../support/moto.js";
 import { syntheticKernels, syntheticPolicy } from "../support/sweep-synthetic.js";
@@ -68,7 +72,9 @@ describe("GitHub fan-out", () => {
 
   it("racing dispatchers dispatch each chunk once between them", async () => {
     const { store, set } = await storedSet(16, 2);
-    const reports = await Promise.all([1, 2, 3, 4].map((i) => dispatchChunks(store, set.setId, set.pages.flat(), options(`racer-${i}`))));
+    const reports = await Promise.all(
+      [1, 2, 3, 4].map((i) => dispatchChunks(store, set.setId, set.pages.flat(), options(`racer-${i}`))),
+    );
     expect(gh.accepted).toHaveLength(set.chunks.length);
     expect(new Set(gh.accepted).size).toBe(set.chunks.length);
     expect(reports.reduce((n, r) => n + r.dispatched.length, 0)).toBe(set.chunks.length);
@@ -84,7 +90,9 @@ describe("GitHub fan-out", () => {
     expect(second.failed).toEqual([]);
     expect(second.dispatched).toEqual([0]);
     expect(second.alreadyDone).toEqual([1]);
-    expect([...gh.accepted].sort()).toEqual(set.chunks.map((c) => formatChunkRef({ key: `chunks/${set.setId}`, index: c.index })).sort());
+    expect([...gh.accepted].sort()).toEqual(
+      set.chunks.map((c) => formatChunkRef({ key: `chunks/${set.setId}`, index: c.index })).sort(),
+    );
   });
 });
 
@@ -98,7 +106,13 @@ describe("kmodforge sweep against S3 (moto) and GitHub, killed mid-dispatch", ()
 
   function cli(args: string[], onStderr?: (text: string) => void) {
     const child = spawn(process.execPath, ["bin/kmodforge.js", ...args], {
-      env: { ...process.env, GITHUB_TOKEN: "t", AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1" },
+      env: {
+        ...process.env,
+        GITHUB_TOKEN: "t",
+        AWS_ACCESS_KEY_ID: "testing",
+        AWS_SECRET_ACCESS_KEY: "testing",
+        AWS_REGION: "us-east-1",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -110,15 +124,36 @@ describe("kmodforge sweep against S3 (moto) and GitHub, killed mid-dispatch", ()
       stderr += d.toString();
       onStderr?.(stderr);
     });
-    const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
+    const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+      child.on("exit", (code) => resolve({ code, stdout, stderr })),
+    );
     return { child, done };
   }
 
   it("resumes without dispatching any chunk twice", async () => {
     const args = [
-      "sweep", "--targets", `${FIX}/targets`, "--kernels", `${FIX}/crawler/x86_64/list.json`, "--kernels", `${FIX}/crawler/aarch64/list.json`,
-      "--state", "s3://sweeps/nightly", "--s3-endpoint", moto.endpoint, "--size", "1", "--executor", "github",
-      "--repo", "acme/drivers", "--github-api", gh.url, "--github-retry-base-ms", "5", "--json",
+      "sweep",
+      "--targets",
+      `${FIX}/targets`,
+      "--kernels",
+      `${FIX}/crawler/x86_64/list.json`,
+      "--kernels",
+      `${FIX}/crawler/aarch64/list.json`,
+      "--state",
+      "s3://sweeps/nightly",
+      "--s3-endpoint",
+      moto.endpoint,
+      "--size",
+      "1",
+      "--executor",
+      "github",
+      "--repo",
+      "acme/drivers",
+      "--github-api",
+      gh.url,
+      "--github-retry-base-ms",
+      "5",
+      "--json",
     ];
     // First run: GitHub never answers the third dispatch; the sweep is killed while it waits.
     const hangAt = 2;
@@ -153,7 +188,12 @@ describe("kmodforge sweep against S3 (moto) and GitHub, killed mid-dispatch", ()
     expect(JSON.parse(r3.stdout)).toMatchObject({ dispatched: 1, alreadyDone: 4 });
     expect(gh.accepted).toHaveLength(5);
     expect(new Set(gh.accepted).size).toBe(5);
-    const store = new S3StateStore({ bucket: "sweeps", prefix: "nightly", endpoint: moto.endpoint, credentials: moto.credentials });
+    const store = new S3StateStore({
+      bucket: "sweeps",
+      prefix: "nightly",
+      endpoint: moto.endpoint,
+      credentials: moto.credentials,
+    });
     const state = await readState(store);
     expect(Object.values(state.entries).map((e) => e.status)).toEqual(Array(5).fill("pending"));
 

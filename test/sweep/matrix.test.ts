@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { readCrawlerFiles } from "../../src/adapters/sweep-discovery.js";
+import { loadTargets } from "../../src/adapters/targets-fs.js";
 import { archFromCrawlerPath, mapCrawlerList, parseCrawlerList } from "../../src/core/sweep/crawler.js";
 import { buildMatrix, serialiseMatrix } from "../../src/core/sweep/matrix.js";
-import { loadTargets } from "../../src/adapters/targets-fs.js";
-import { readCrawlerFiles } from "../../src/adapters/sweep-discovery.js";
 import { syntheticKernels, syntheticPolicy } from "../support/sweep-synthetic.js";
 
 const FIX = "test/fixtures/sweep";
@@ -15,14 +15,21 @@ describe("kernel-crawler mapping", () => {
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     const { candidates, unmapped } = mapCrawlerList(parsed.list, "x86_64");
-    const debian = candidates.filter((c) => c.input.distro === "debian").map((c) => [c.input.kernelRelease, c.input.distroVersion]);
+    const debian = candidates
+      .filter((c) => c.input.distro === "debian")
+      .map((c) => [c.input.kernelRelease, c.input.distroVersion]);
     expect(debian).toEqual([
       ["6.1.0-18-amd64", "12"],
       ["6.1.0-18-cloud-amd64", "12"],
       ["5.10.0-28-amd64", "11"],
     ]);
-    expect(candidates.find((c) => c.input.distro === "centos")?.input).toMatchObject({ kernelRelease: "5.14.0-427.el9.x86_64", distroVersion: "9" });
-    expect(candidates.find((c) => c.input.distro === "ubuntu")?.input).toMatchObject({ distroVersion: "22.04" });
+    expect(candidates.find((c) => c.input.distro === "centos")?.input).toMatchObject({
+      kernelRelease: "5.14.0-427.el9.x86_64",
+      distroVersion: "9",
+    });
+    expect(candidates.find((c) => c.input.distro === "ubuntu")?.input).toMatchObject({
+      distroVersion: "22.04",
+    });
     expect(unmapped.map((u) => [u.key, u.reason.split(" ")[0]])).toEqual([
       ["debian", "no"],
       ["flatcar", "distro"],
@@ -45,7 +52,10 @@ describe("kernel-crawler mapping", () => {
 describe("matrix", () => {
   it("applies the targets policy and reports what it leaves out", async () => {
     const policy = await loadTargets(`${FIX}/targets`);
-    const { kernels } = await readCrawlerFiles([`${FIX}/crawler/x86_64/list.json`, `${FIX}/crawler/aarch64/list.json`]);
+    const { kernels } = await readCrawlerFiles([
+      `${FIX}/crawler/x86_64/list.json`,
+      `${FIX}/crawler/aarch64/list.json`,
+    ]);
     const { matrix, skipped } = buildMatrix(kernels, policy);
     expect(matrix.entries.map((e) => e.id)).toEqual([
       "centos/9/x86_64/5.14.0-427.el9.x86_64",
@@ -54,7 +64,10 @@ describe("matrix", () => {
       "debian/12/x86_64/6.1.0-18-amd64",
       "debian/12/x86_64/6.1.0-18-cloud-amd64",
     ]);
-    expect(skipped.map((s) => s.reason)).toEqual(["no targets file lists amazonlinux", "no targets file lists ubuntu"]);
+    expect(skipped.map((s) => s.reason)).toEqual([
+      "no targets file lists amazonlinux",
+      "no targets file lists ubuntu",
+    ]);
     const deb = matrix.entries.find((e) => e.id === "debian/12/x86_64/6.1.0-18-amd64")!;
     expect(deb.headers.kind === "files" && deb.headers.files.map((f) => `${f.name}=${f.version}`)).toEqual([
       "linux-headers-6.1.0-18-amd64=6.1.76-1",
@@ -66,9 +79,24 @@ describe("matrix", () => {
 
   it("honours flavours, minKernel, exclusions and pins", async () => {
     const policy = await loadTargets(`${FIX}/targets`);
-    const k = (release: string, version = "12", arch = "x86_64") => ({ input: { kernelRelease: release, distro: "debian", distroVersion: version, arch }, headerFiles: [], source: "t" });
-    const { matrix, skipped } = buildMatrix([k("6.1.0-47-amd64"), k("5.10.0-28-cloud-amd64", "11"), k("6.1.0-50-amd64"), k("5.10.0-30-amd64", "11")], policy);
-    expect(matrix.entries.map((e) => e.id)).toEqual(["debian/11/x86_64/5.10.0-30-amd64", "debian/12/x86_64/6.1.0-50-amd64"]);
+    const k = (release: string, version = "12", arch = "x86_64") => ({
+      input: { kernelRelease: release, distro: "debian", distroVersion: version, arch },
+      headerFiles: [],
+      source: "t",
+    });
+    const { matrix, skipped } = buildMatrix(
+      [
+        k("6.1.0-47-amd64"),
+        k("5.10.0-28-cloud-amd64", "11"),
+        k("6.1.0-50-amd64"),
+        k("5.10.0-30-amd64", "11"),
+      ],
+      policy,
+    );
+    expect(matrix.entries.map((e) => e.id)).toEqual([
+      "debian/11/x86_64/5.10.0-30-amd64",
+      "debian/12/x86_64/6.1.0-50-amd64",
+    ]);
     expect(skipped.map((s) => s.reason).sort()).toEqual([
       "6.1.0-47-amd64 is excluded by pattern 6.1.0-47-* of debian 12",
       "flavour cloud-amd64 is not a target flavour of debian 11 (amd64)",
@@ -77,9 +105,14 @@ describe("matrix", () => {
     const bookworm = pinned.files.find((f) => f.distro === "debian")!.versions[0]!;
     bookworm.minKernel = "6.2";
     bookworm.pins = ["6.1.0-50-amd64"];
-    expect(buildMatrix([k("6.1.0-50-amd64"), k("6.1.0-51-amd64")], pinned).matrix.entries.map((e) => e.id)).toEqual(["debian/12/x86_64/6.1.0-50-amd64"]);
+    expect(
+      buildMatrix([k("6.1.0-50-amd64"), k("6.1.0-51-amd64")], pinned).matrix.entries.map((e) => e.id),
+    ).toEqual(["debian/12/x86_64/6.1.0-50-amd64"]);
     // Entries without known files carry a reference the build resolves through the targets/ chain.
-    expect(matrix.entries[0]!.headers).toEqual({ kind: "resolve", ref: "headers:debian/11/x86_64/5.10.0-30-amd64" });
+    expect(matrix.entries[0]!.headers).toEqual({
+      kind: "resolve",
+      ref: "headers:debian/11/x86_64/5.10.0-30-amd64",
+    });
   });
 
   it("is deterministic: any order and duplication of the inputs gives the same bytes", () => {
@@ -112,9 +145,20 @@ describe("matrix", () => {
     expect(newModule.every((e, i) => e.cacheKey !== base[i]!.cacheKey)).toBe(true);
     const gcc13 = structuredClone(policy);
     gcc13.files[0]!.versions[0]!.compiler.defaultMajor = 13;
-    expect(buildMatrix(syntheticKernels(4), gcc13).matrix.entries.every((e, i) => e.cacheKey !== base[i]!.cacheKey)).toBe(true);
+    expect(
+      buildMatrix(syntheticKernels(4), gcc13).matrix.entries.every(
+        (e, i) => e.cacheKey !== base[i]!.cacheKey,
+      ),
+    ).toBe(true);
     // A mirror move (same files, other URLs) keeps the keys of checksummed files.
-    const moved = syntheticKernels(4).map((k) => ({ ...k, headerFiles: k.headerFiles.map((f) => (f.sha256 ? { ...f, url: f.url.replace("mirror.test", "other.test") } : f)) }));
-    expect(buildMatrix(moved, policy).matrix.entries.map((e) => e.cacheKey)).toEqual(base.map((e) => e.cacheKey));
+    const moved = syntheticKernels(4).map((k) => ({
+      ...k,
+      headerFiles: k.headerFiles.map((f) =>
+        f.sha256 ? { ...f, url: f.url.replace("mirror.test", "other.test") } : f,
+      ),
+    }));
+    expect(buildMatrix(moved, policy).matrix.entries.map((e) => e.cacheKey)).toEqual(
+      base.map((e) => e.cacheKey),
+    );
   });
 });

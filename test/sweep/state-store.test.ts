@@ -2,12 +2,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StateOp } from "../../src/core/sweep/state.js";
-import type { StateStore } from "../../src/core/sweep/store.js";
 import { FsStateStore } from "../../src/adapters/state-fs.js";
 import { S3StateStore } from "../../src/adapters/state-s3.js";
-import { commitOps, generationKey, latestGeneration, readState } from "../../src/adapters/sweep-state.js";
 import { openStateStore } from "../../src/adapters/state-url.js";
+import { commitOps, generationKey, latestGeneration, readState } from "../../src/adapters/sweep-state.js";
+import type { StateOp } from "../../src/core/sweep/state.js";
+import type { StateStore } from "../../src/core/sweep/store.js";
 import { type MotoServer, startMoto } from "../support/moto.js";
 
 const WRITERS = 12;
@@ -33,7 +33,9 @@ function contract(name: string, make: () => Promise<StateStore>) {
 
     it("of two racing creators of one key exactly one wins", async () => {
       const s = await make();
-      const wins = await Promise.all(Array.from({ length: 16 }, (_, i) => s.createIfAbsent("race/key.json", `writer-${i}`)));
+      const wins = await Promise.all(
+        Array.from({ length: 16 }, (_, i) => s.createIfAbsent("race/key.json", `writer-${i}`)),
+      );
       expect(wins.filter(Boolean)).toHaveLength(1);
       expect((await s.get("race/key.json"))?.toString()).toBe(`writer-${wins.indexOf(true)}`);
     });
@@ -44,7 +46,13 @@ function contract(name: string, make: () => Promise<StateStore>) {
         let lost = 0;
         for (let c = 0; c < COMMITS_PER_WRITER; c++) {
           const ops: StateOp[] = [
-            { op: "result", id: `w${w}/c${c}`, cacheKey: `${w}-${c}`, at: new Date().toISOString(), outcome: "built" },
+            {
+              op: "result",
+              id: `w${w}/c${c}`,
+              cacheKey: `${w}-${c}`,
+              at: new Date().toISOString(),
+              outcome: "built",
+            },
           ];
           const r = await commitOps(s, ops, { writer: `w${w}` });
           lost += r.attempts - 1;
@@ -88,7 +96,12 @@ afterAll(async () => {
 contract("S3 (moto)", async () => {
   const bucket = `kmodforge-test-${++bucketNo}`;
   await moto.createBucket(bucket);
-  return new S3StateStore({ bucket, prefix: "sweeps/nightly", endpoint: moto.endpoint, credentials: moto.credentials });
+  return new S3StateStore({
+    bucket,
+    prefix: "sweeps/nightly",
+    endpoint: moto.endpoint,
+    credentials: moto.credentials,
+  });
 });
 
 describe("state URLs", () => {

@@ -1,10 +1,17 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { putChunkSet } from "../../adapters/sweep-state.js";
 import { chunkEntries, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from "../../core/sweep/chunk.js";
 import { type FanOutFormat, renderFanOut } from "../../core/sweep/ci-output.js";
-import { putChunkSet } from "../../adapters/sweep-state.js";
-import { addStateOptions, intOption, printResult, progress, readMatrixFile, storeFrom } from "./sweep-common.js";
+import {
+  addStateOptions,
+  intOption,
+  printResult,
+  progress,
+  readMatrixFile,
+  storeFrom,
+} from "./sweep-common.js";
 
 export function registerChunk(program: Command): void {
   addStateOptions(
@@ -14,11 +21,19 @@ export function registerChunk(program: Command): void {
         "Split a matrix into chunks of at most --size entries (pages of 256 chunks); write one file per chunk and/or store them, and print CI fan-out outputs.",
       )
       .requiredOption("--matrix <file>", "matrix (or diff --out work) JSON")
-      .option("--size <n>", `entries per chunk (1-${MAX_CHUNK_SIZE})`, intOption("size", 1, MAX_CHUNK_SIZE), DEFAULT_CHUNK_SIZE)
+      .option(
+        "--size <n>",
+        `entries per chunk (1-${MAX_CHUNK_SIZE})`,
+        intOption("size", 1, MAX_CHUNK_SIZE),
+        DEFAULT_CHUNK_SIZE,
+      )
       .option("--out-dir <dir>", "write chunk-NNNNNN.json files here"),
   )
     .option("--store", "also store the chunks in the state store (jobs read them by reference)")
-    .option("--format <format>", "print a fan-out output instead of the summary: github-matrix | gitlab | json")
+    .option(
+      "--format <format>",
+      "print a fan-out output instead of the summary: github-matrix | gitlab | json",
+    )
     .option("--page <n>", "page for github-matrix/gitlab output", intOption("page", 0, 1e6), 0)
     .option("--json", "print the summary as JSON")
     .option("--quiet", "no progress on stderr")
@@ -38,12 +53,26 @@ export function registerChunk(program: Command): void {
         for (const c of set.chunks) largest = Math.max(largest, Buffer.byteLength(`${JSON.stringify(c)}\n`));
       }
       const store = storeFrom(opts);
-      if (opts.store) await putChunkSet(store, set, (d, t) => (d % 100 === 0 || d === t) && log(`stored ${d}/${t} chunks`));
+      if (opts.store)
+        await putChunkSet(store, set, (d, t) => (d % 100 === 0 || d === t) && log(`stored ${d}/${t} chunks`));
       if (opts.format) {
-        process.stdout.write(renderFanOut(set, opts.format as FanOutFormat, { state: store.url, page: opts.page }));
+        process.stdout.write(
+          renderFanOut(set, opts.format as FanOutFormat, { state: store.url, page: opts.page }),
+        );
         return;
       }
-      const summary = { setId: set.setId, entries: matrix.entries.length, chunkCount: set.chunks.length, pageCount: set.pages.length, largestChunkBytes: largest, outDir: opts.outDir ?? null };
-      printResult(opts.json, summary, `${set.chunks.length} chunks (${set.pages.length} pages), largest ${largest} bytes, set ${set.setId}`);
+      const summary = {
+        setId: set.setId,
+        entries: matrix.entries.length,
+        chunkCount: set.chunks.length,
+        pageCount: set.pages.length,
+        largestChunkBytes: largest,
+        outDir: opts.outDir ?? null,
+      };
+      printResult(
+        opts.json,
+        summary,
+        `${set.chunks.length} chunks (${set.pages.length} pages), largest ${largest} bytes, set ${set.setId}`,
+      );
     });
 }

@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Command } from "commander";
-import { buildMatrix, type DiscoveredKernel, serialiseMatrix } from "../../core/sweep/matrix.js";
-import type { UnmappedCrawlerEntry } from "../../core/sweep/crawler.js";
-import type { TargetsPolicy } from "../../core/targets.js";
-import { discoverDebian, readCrawlerFiles } from "../../adapters/sweep-discovery.js";
 import { digestSourceDir } from "../../adapters/source-digest.js";
+import { discoverDebian, readCrawlerFiles } from "../../adapters/sweep-discovery.js";
 import { loadTargets } from "../../adapters/targets-fs.js";
+import type { UnmappedCrawlerEntry } from "../../core/sweep/crawler.js";
+import { buildMatrix, type DiscoveredKernel, serialiseMatrix } from "../../core/sweep/matrix.js";
+import type { TargetsPolicy } from "../../core/targets.js";
 import { printResult, progress } from "./sweep-common.js";
 
 export interface DiscoverOptions {
@@ -21,7 +21,8 @@ export interface DiscoverOptions {
 /** Discovery + matrix, shared by `matrix` and `sweep`. */
 export async function discoverAndBuild(opts: DiscoverOptions, log: (l: string) => void) {
   const policy: TargetsPolicy = await loadTargets(opts.targets);
-  const moduleDigest = opts.moduleDigest ?? (opts.moduleSource ? await digestSourceDir(opts.moduleSource) : undefined);
+  const moduleDigest =
+    opts.moduleDigest ?? (opts.moduleSource ? await digestSourceDir(opts.moduleSource) : undefined);
   const kernels: DiscoveredKernel[] = [];
   let unmapped: UnmappedCrawlerEntry[] = [];
   if (opts.kernels?.length) {
@@ -30,9 +31,12 @@ export async function discoverAndBuild(opts: DiscoverOptions, log: (l: string) =
     unmapped = crawler.unmapped;
     log(`crawler: ${crawler.kernels.length} entries mapped, ${unmapped.length} unmappable`);
   }
-  if (opts.debian) kernels.push(...(await discoverDebian(policy, { aptRoot: opts.aptRoot, onProgress: log })));
+  if (opts.debian)
+    kernels.push(...(await discoverDebian(policy, { aptRoot: opts.aptRoot, onProgress: log })));
   const result = buildMatrix(kernels, policy, moduleDigest ? { moduleDigest } : {});
-  log(`matrix: ${result.matrix.entries.length} entries, ${result.skipped.length} kernels outside the policy or unreadable`);
+  log(
+    `matrix: ${result.matrix.entries.length} entries, ${result.skipped.length} kernels outside the policy or unreadable`,
+  );
   return { ...result, unmapped };
 }
 
@@ -43,8 +47,14 @@ export function registerMatrix(program: Command): void {
       "Discover kernels (kernel-crawler lists and/or Debian's apt indexes), apply the targets/ policy and write the deterministic build matrix (docs/matrix.md).",
     )
     .requiredOption("--targets <dir>", "directory of targets/*.yaml")
-    .option("--kernels <files...>", "kernel-crawler list.json files, one per arch (arch from the path or arch=<file>)")
-    .option("--debian", "also enumerate every Debian kernel from the apt Packages indexes of the target suites")
+    .option(
+      "--kernels <files...>",
+      "kernel-crawler list.json files, one per arch (arch from the path or arch=<file>)",
+    )
+    .option(
+      "--debian",
+      "also enumerate every Debian kernel from the apt Packages indexes of the target suites",
+    )
     .option("--apt-root <dir>", "private apt state for --debian", ".kmodforge/apt")
     .option("--module-digest <hex>", "digest of the module source, part of every cache key")
     .option("--module-source <dir>", "module source tree to digest (instead of --module-digest)")
@@ -56,7 +66,18 @@ export function registerMatrix(program: Command): void {
       const { matrix, skipped, unmapped } = await discoverAndBuild(opts, log);
       await mkdir(dirname(opts.out), { recursive: true });
       await writeFile(opts.out, serialiseMatrix(matrix));
-      const summary = { out: opts.out, entries: matrix.entries.length, skipped: skipped.length, unmapped: unmapped.length, skippedKernels: skipped, unmappedEntries: unmapped };
-      printResult(opts.json, summary, `matrix: ${matrix.entries.length} entries → ${opts.out} (skipped ${skipped.length}, unmappable ${unmapped.length})`);
+      const summary = {
+        out: opts.out,
+        entries: matrix.entries.length,
+        skipped: skipped.length,
+        unmapped: unmapped.length,
+        skippedKernels: skipped,
+        unmappedEntries: unmapped,
+      };
+      printResult(
+        opts.json,
+        summary,
+        `matrix: ${matrix.entries.length} entries → ${opts.out} (skipped ${skipped.length}, unmappable ${unmapped.length})`,
+      );
     });
 }

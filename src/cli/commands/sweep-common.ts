@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { DEFAULT_STATE_URL, openStateStore } from "../../adapters/state-url.js";
 import { InvalidInputError } from "../../core/errors.js";
 import type { StateStore } from "../../core/sweep/store.js";
 import { type Matrix, matrixSchema } from "../../core/sweep/types.js";
-import { DEFAULT_STATE_URL, openStateStore } from "../../adapters/state-url.js";
 
 /** Shared by matrix, diff, chunk, dispatch and sweep: progress on stderr, results on stdout. */
 export function progress(enabled: boolean): (line: string) => void {
@@ -35,12 +35,26 @@ export async function readMatrixFile(path: string): Promise<Matrix> {
   try {
     json = JSON.parse(await readFile(path, "utf8"));
   } catch (err) {
-    throw new InvalidInputError([{ field: "matrix", given: path, expected: "a matrix file written by kmodforge matrix", message: `matrix: ${path}: ${(err as Error).message}` }]);
+    throw new InvalidInputError([
+      {
+        field: "matrix",
+        given: path,
+        expected: "a matrix file written by kmodforge matrix",
+        message: `matrix: ${path}: ${(err as Error).message}`,
+      },
+    ]);
   }
   const r = matrixSchema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new InvalidInputError([{ field: "matrix", given: path, expected: "schemaVersion 1 matrix", message: `matrix: ${path}: ${i?.path.join(".")}: ${i?.message}` }]);
+    throw new InvalidInputError([
+      {
+        field: "matrix",
+        given: path,
+        expected: "schemaVersion 1 matrix",
+        message: `matrix: ${path}: ${i?.path.join(".")}: ${i?.message}`,
+      },
+    ]);
   }
   return r.data;
 }
@@ -49,7 +63,14 @@ export function intOption(name: string, min: number, max: number): (v: string) =
   return (v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) {
-      throw new InvalidInputError([{ field: name, given: v, expected: `an integer from ${min} to ${max}`, message: `${name}: ${JSON.stringify(v)} is not an integer from ${min} to ${max}` }]);
+      throw new InvalidInputError([
+        {
+          field: name,
+          given: v,
+          expected: `an integer from ${min} to ${max}`,
+          message: `${name}: ${JSON.stringify(v)} is not an integer from ${min} to ${max}`,
+        },
+      ]);
     }
     return n;
   };

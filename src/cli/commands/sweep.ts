@@ -1,11 +1,18 @@
 import type { Command } from "commander";
+import { buildEntries } from "../../adapters/sweep-build.js";
+import { commitOps, getChunk, putChunkSet, putMatrix } from "../../adapters/sweep-state.js";
 import { InvalidInputError } from "../../core/errors.js";
-import { chunkEntries, chunkSetKey, DEFAULT_CHUNK_SIZE, formatChunkRef, MAX_CHUNK_SIZE, parseChunkRef } from "../../core/sweep/chunk.js";
+import {
+  chunkEntries,
+  chunkSetKey,
+  DEFAULT_CHUNK_SIZE,
+  formatChunkRef,
+  MAX_CHUNK_SIZE,
+  parseChunkRef,
+} from "../../core/sweep/chunk.js";
 import { type FanOutFormat, renderFanOut } from "../../core/sweep/ci-output.js";
 import { summariseDiff } from "../../core/sweep/diff.js";
 import type { StateOp } from "../../core/sweep/state.js";
-import { buildEntries } from "../../adapters/sweep-build.js";
-import { commitOps, getChunk, putChunkSet, putMatrix } from "../../adapters/sweep-state.js";
 import { loadLocalBuilder } from "../../executors/sweep-local.js";
 import { diffAgainstStore } from "./diff.js";
 import { addGithubOptions, runDispatch, summariseDispatch } from "./dispatch.js";
@@ -23,7 +30,11 @@ export function registerSweep(program: Command): void {
           "Discover → matrix → diff against the state store → chunk → dispatch to GitHub, print a CI fan-out (--format), or build locally (--executor local). Safe to re-run: nothing is dispatched twice.",
         )
         .option("--targets <dir>", "directory of targets/*.yaml (default: the repository's targets/)")
-        .option("--kernels <file>", "kernel-crawler list.json (repeatable; arch from the path or arch=<file>)", collect)
+        .option(
+          "--kernels <file>",
+          "kernel-crawler list.json (repeatable; arch from the path or arch=<file>)",
+          collect,
+        )
         .option("--debian", "enumerate Debian kernels from the apt indexes of the target suites")
         .option("--apt-root <dir>", "private apt state for --debian", ".kmodforge/apt")
         .option("--module-digest <hex>", "digest of the module source, part of every cache key")
@@ -33,9 +44,18 @@ export function registerSweep(program: Command): void {
     .option("--force", "build every entry (with --only-failed: ignore retry backoff)")
     .option("--only-failed", "build only failed entries whose retry backoff has elapsed")
     .option("--since <generation>", "diff against this state generation", intOption("since", 0, 1e10))
-    .option("--size <n>", `entries per chunk (1-${MAX_CHUNK_SIZE})`, intOption("size", 1, MAX_CHUNK_SIZE), DEFAULT_CHUNK_SIZE)
+    .option(
+      "--size <n>",
+      `entries per chunk (1-${MAX_CHUNK_SIZE})`,
+      intOption("size", 1, MAX_CHUNK_SIZE),
+      DEFAULT_CHUNK_SIZE,
+    )
     .option("--limit <n>", "build at most this many entries this run", intOption("limit", 1, 1e9))
-    .option("--executor <kind>", "none (print --format output), github (workflow_dispatch per chunk) or local", "none")
+    .option(
+      "--executor <kind>",
+      "none (print --format output), github (workflow_dispatch per chunk) or local",
+      "none",
+    )
     .option("--format <format>", "fan-out output for --executor none: github-matrix | gitlab | json", "json")
     .option("--page <n>", "page for github-matrix/gitlab output", intOption("page", 0, 1e6), 0)
     .option("--build-chunk <ref>", "build one stored chunk (chunks/<set>#<i>) locally and record the results")
@@ -48,7 +68,8 @@ export function registerSweep(program: Command): void {
       const store = storeFrom(opts);
       const writer = `${process.env.GITHUB_RUN_ID ?? process.env.CI_PIPELINE_ID ?? "local"}:${process.pid}`;
       if (!FORMATS.includes(opts.format)) throw badOption("format", opts.format, FORMATS.join(" | "));
-      if (!["none", "github", "local"].includes(opts.executor)) throw badOption("executor", opts.executor, "none | github | local");
+      if (!["none", "github", "local"].includes(opts.executor))
+        throw badOption("executor", opts.executor, "none | github | local");
 
       if (opts.buildChunk) {
         const ref = parseChunkRef(opts.buildChunk);
@@ -56,7 +77,11 @@ export function registerSweep(program: Command): void {
         const chunk = await getChunk(store, ref);
         const build = await loadLocalBuilder({ moduleDir: opts.moduleDir, outDir: opts.artifacts });
         const r = await buildEntries(store, chunk.entries, build, writer, log);
-        printResult(opts.json, { chunk: opts.buildChunk, entries: chunk.entries.length, ...r }, `chunk ${opts.buildChunk}: built ${r.built}, failed ${r.failed}`);
+        printResult(
+          opts.json,
+          { chunk: opts.buildChunk, entries: chunk.entries.length, ...r },
+          `chunk ${opts.buildChunk}: built ${r.built}, failed ${r.failed}`,
+        );
         if (r.failed > 0) process.exitCode = 7;
         return;
       }
@@ -67,7 +92,18 @@ export function registerSweep(program: Command): void {
       const work = opts.limit ? diff.work.slice(0, opts.limit) : diff.work;
       const set = chunkEntries(work, opts.size);
       await putChunkSet(store, set, (d, t) => (d % 100 === 0 || d === t) && log(`stored ${d}/${t} chunks`));
-      const base = { generation, matrixKey, entries: matrix.entries.length, skipped: skipped.length, unmapped: unmapped.length, ...summariseDiff(diff), scheduled: work.length, setId: set.setId, chunks: set.chunks.length, pages: set.pages.length };
+      const base = {
+        generation,
+        matrixKey,
+        entries: matrix.entries.length,
+        skipped: skipped.length,
+        unmapped: unmapped.length,
+        ...summariseDiff(diff),
+        scheduled: work.length,
+        setId: set.setId,
+        chunks: set.chunks.length,
+        pages: set.pages.length,
+      };
       const ops: StateOp[] = [{ op: "matrix", key: matrixKey }];
       const at = new Date().toISOString();
       for (const id of diff.removed) ops.push({ op: "removed", id, at });
@@ -77,7 +113,11 @@ export function registerSweep(program: Command): void {
         await commitOps(store, ops, { writer });
         const build = await loadLocalBuilder({ moduleDir: opts.moduleDir, outDir: opts.artifacts });
         const r = await buildEntries(store, work, build, writer, log);
-        printResult(opts.json, { ...base, ...r }, `sweep: ${work.length} to build in ${set.chunks.length} chunks; built ${r.built}, failed ${r.failed}`);
+        printResult(
+          opts.json,
+          { ...base, ...r },
+          `sweep: ${work.length} to build in ${set.chunks.length} chunks; built ${r.built}, failed ${r.failed}`,
+        );
         if (r.failed > 0) process.exitCode = 7;
         return;
       }
@@ -85,10 +125,21 @@ export function registerSweep(program: Command): void {
       // on restart and the ledger skips the chunks already dispatched.
       for (const e of work) ops.push({ op: "queued", id: e.id, cacheKey: e.cacheKey, at });
       if (opts.executor === "github") {
-        const report = await runDispatch(store, set.setId, set.chunks.map((c) => c.index), opts, log);
+        const report = await runDispatch(
+          store,
+          set.setId,
+          set.chunks.map((c) => c.index),
+          opts,
+          log,
+        );
         const s = summariseDispatch(report);
-        if (report.failed.length === 0 && report.inDoubt.length === 0) await commitOps(store, ops, { writer });
-        printResult(opts.json, { ...base, ...s }, `sweep: added ${base.added}, changed ${base.changed}, removed ${base.removed}, failed ${base.failed}; ${set.chunks.length} chunks; dispatched ${s.dispatched} (already ${s.alreadyDone}, in doubt ${s.inDoubt}, failed ${s.failed})`);
+        if (report.failed.length === 0 && report.inDoubt.length === 0)
+          await commitOps(store, ops, { writer });
+        printResult(
+          opts.json,
+          { ...base, ...s },
+          `sweep: added ${base.added}, changed ${base.changed}, removed ${base.removed}, failed ${base.failed}; ${set.chunks.length} chunks; dispatched ${s.dispatched} (already ${s.alreadyDone}, in doubt ${s.inDoubt}, failed ${s.failed})`,
+        );
         if (s.failed > 0) process.exitCode = 10;
         return;
       }
@@ -98,11 +149,22 @@ export function registerSweep(program: Command): void {
         printResult(true, { ...base, state: store.url, chunkRefs: refs }, "");
         return;
       }
-      log(`sweep: added ${base.added}, changed ${base.changed}, removed ${base.removed}, failed ${base.failed}; ${work.length} to build in ${set.chunks.length} chunks (set ${set.setId})`);
-      process.stdout.write(renderFanOut(set, opts.format as FanOutFormat, { state: store.url, page: opts.page }));
+      log(
+        `sweep: added ${base.added}, changed ${base.changed}, removed ${base.removed}, failed ${base.failed}; ${work.length} to build in ${set.chunks.length} chunks (set ${set.setId})`,
+      );
+      process.stdout.write(
+        renderFanOut(set, opts.format as FanOutFormat, { state: store.url, page: opts.page }),
+      );
     });
 }
 
 function badOption(field: string, given: string, expected: string): InvalidInputError {
-  return new InvalidInputError([{ field, given, expected, message: `${field}: ${JSON.stringify(given)} is not valid; expected ${expected}` }]);
+  return new InvalidInputError([
+    {
+      field,
+      given,
+      expected,
+      message: `${field}: ${JSON.stringify(given)} is not valid; expected ${expected}`,
+    },
+  ]);
 }

@@ -43,7 +43,9 @@ export function checkChunkSize(size: number): number {
 
 /** Identity of a chunk set: the ordered (id, cacheKey) pairs and the size they were cut with. */
 export function chunkSetId(entries: readonly MatrixEntry[], size: number): string {
-  const h = sha256Hex(canonicalJson({ v: CHUNK_SCHEMA_VERSION, size, e: entries.map((e) => [e.id, e.cacheKey]) }));
+  const h = sha256Hex(
+    canonicalJson({ v: CHUNK_SCHEMA_VERSION, size, e: entries.map((e) => [e.id, e.cacheKey]) }),
+  );
   return h.slice(0, 32);
 }
 
@@ -53,11 +55,23 @@ export function chunkEntries(entries: readonly MatrixEntry[], size = DEFAULT_CHU
   const total = Math.ceil(entries.length / size);
   const chunks: Chunk[] = [];
   for (let i = 0; i < total; i++) {
-    chunks.push({ schemaVersion: CHUNK_SCHEMA_VERSION, kind: "kmodforge-chunk", setId, index: i, total, entries: entries.slice(i * size, (i + 1) * size) });
+    chunks.push({
+      schemaVersion: CHUNK_SCHEMA_VERSION,
+      kind: "kmodforge-chunk",
+      setId,
+      index: i,
+      total,
+      entries: entries.slice(i * size, (i + 1) * size),
+    });
   }
   const pages: number[][] = [];
   for (let p = 0; p * MAX_CHUNKS_PER_PAGE < total; p++) {
-    pages.push(Array.from({ length: Math.min(MAX_CHUNKS_PER_PAGE, total - p * MAX_CHUNKS_PER_PAGE) }, (_, i) => p * MAX_CHUNKS_PER_PAGE + i));
+    pages.push(
+      Array.from(
+        { length: Math.min(MAX_CHUNKS_PER_PAGE, total - p * MAX_CHUNKS_PER_PAGE) },
+        (_, i) => p * MAX_CHUNKS_PER_PAGE + i,
+      ),
+    );
   }
   return { setId, chunks, pages };
 }

@@ -18,7 +18,8 @@ export interface FanOutOptions {
 
 function pageIndexes(set: ChunkSet, page: number): number[] {
   const indexes = set.pages[page];
-  if (!indexes && set.chunks.length > 0) throw new RangeError(`page ${page} does not exist (pages: ${set.pages.length})`);
+  if (!indexes && set.chunks.length > 0)
+    throw new RangeError(`page ${page} does not exist (pages: ${set.pages.length})`);
   return indexes ?? [];
 }
 
@@ -43,7 +44,12 @@ export function gitlabChildPipeline(set: ChunkSet, options: FanOutOptions): stri
       stage: "build",
       variables: { KMODFORGE_CHUNK: ref, KMODFORGE_STATE: options.state },
       script: [
-        ["npx kmodforge sweep --build-chunk", '"$KMODFORGE_CHUNK"', '--state "$KMODFORGE_STATE"', ...(options.extraArgs ?? [])].join(" "),
+        [
+          "npx kmodforge sweep --build-chunk",
+          '"$KMODFORGE_CHUNK"',
+          '--state "$KMODFORGE_STATE"',
+          ...(options.extraArgs ?? []),
+        ].join(" "),
       ],
     };
   }

@@ -42,7 +42,10 @@ export interface CrawlerMapping {
   unmapped: UnmappedCrawlerEntry[];
 }
 
-type Rule = (entry: CrawlerEntry, arch: Arch) => { distro: string; distroVersion: string; release: string } | string;
+type Rule = (
+  entry: CrawlerEntry,
+  arch: Arch,
+) => { distro: string; distroVersion: string; release: string } | string;
 
 /** Ubuntu series whose GA kernel is each line: the series of a non-HWE upload. */
 const UBUNTU_GA_SERIES: Record<string, string> = {
@@ -67,14 +70,18 @@ function rpmRule(distro: string, tag: RegExp): Rule {
     const m = tag.exec(entry.kernelrelease);
     if (!m) return `release has no ${tag.source} tag`;
     // Crawler RPM releases end in `.<arch>`; uname -r carries the same suffix.
-    const release = entry.kernelrelease.endsWith(`.${arch}`) ? entry.kernelrelease : `${entry.kernelrelease}.${arch}`;
+    const release = entry.kernelrelease.endsWith(`.${arch}`)
+      ? entry.kernelrelease
+      : `${entry.kernelrelease}.${arch}`;
     return { distro, distroVersion: m[1]!, release };
   };
 }
 
 const ubuntuRule: Rule = (entry) => {
   const fromVersion = /~(\d{2}\.\d{2})/.exec(entry.kernelversion)?.[1];
-  const fromUrl = entry.headers?.map((u) => /~(\d{2}\.\d{2})(?:\.\d+)?_/.exec(basename(u))?.[1]).find(Boolean);
+  const fromUrl = entry.headers
+    ?.map((u) => /~(\d{2}\.\d{2})(?:\.\d+)?_/.exec(basename(u))?.[1])
+    .find(Boolean);
   const series = fromVersion ?? fromUrl ?? UBUNTU_GA_SERIES[line(entry.kernelrelease)];
   if (!series) return `cannot tell the Ubuntu series of kernel line ${line(entry.kernelrelease)}`;
   return { distro: "ubuntu", distroVersion: series, release: entry.kernelrelease };
@@ -82,7 +89,9 @@ const ubuntuRule: Rule = (entry) => {
 
 /** The crawler's Debian kernelrelease is `<package version>-<arch>`; the headers package name holds uname -r. */
 const debianRule: Rule = (entry) => {
-  const names = (entry.headers ?? []).map((u) => /^linux-headers-(.+)_[^_]+_(amd64|arm64)\.deb$/.exec(basename(u)));
+  const names = (entry.headers ?? []).map((u) =>
+    /^linux-headers-(.+)_[^_]+_(amd64|arm64)\.deb$/.exec(basename(u)),
+  );
   const arch = names.find((m) => m && !m[1]!.endsWith("-common") && !m[1]!.endsWith("-common-rt"));
   if (!arch) return "no arch-specific linux-headers URL to read the uname -r release from";
   const release = arch[1]!;
@@ -104,7 +113,9 @@ const RULES: Record<string, Rule> = {
 };
 
 /** Validates a parsed crawler file. Throws nothing; returns zod's issues as text when the shape is wrong. */
-export function parseCrawlerList(json: unknown): { ok: true; list: CrawlerList } | { ok: false; error: string } {
+export function parseCrawlerList(
+  json: unknown,
+): { ok: true; list: CrawlerList } | { ok: false; error: string } {
   const r = crawlerListSchema.safeParse(json);
   if (r.success) return { ok: true, list: r.data };
   const first = r.error.issues[0];
@@ -119,7 +130,12 @@ export function mapCrawlerList(list: CrawlerList, arch: Arch, source = `crawler:
     const rule = RULES[key];
     for (const entry of list[key]!) {
       if (!rule) {
-        unmapped.push({ source, key, kernelrelease: entry.kernelrelease, reason: `distro key ${key} is not a distribution kmodforge builds for` });
+        unmapped.push({
+          source,
+          key,
+          kernelrelease: entry.kernelrelease,
+          reason: `distro key ${key} is not a distribution kmodforge builds for`,
+        });
         continue;
       }
       const mapped = rule(entry, arch);
@@ -128,7 +144,12 @@ export function mapCrawlerList(list: CrawlerList, arch: Arch, source = `crawler:
         continue;
       }
       candidates.push({
-        input: { kernelRelease: mapped.release, distro: mapped.distro, distroVersion: mapped.distroVersion, arch },
+        input: {
+          kernelRelease: mapped.release,
+          distro: mapped.distro,
+          distroVersion: mapped.distroVersion,
+          arch,
+        },
         headerUrls: [...(entry.headers ?? [])].sort(),
         source,
       });

@@ -33,7 +33,8 @@ export function compareDebVersions(a: string, b: string): number {
     const dash = rest.lastIndexOf("-");
     return dash > 0 ? [epoch, rest.slice(0, dash), rest.slice(dash + 1)] : [epoch, rest, ""];
   };
-  const order = (c: string): number => (c === "~" ? -1 : /[A-Za-z]/.test(c) ? c.charCodeAt(0) : c ? c.charCodeAt(0) + 256 : 0);
+  const order = (c: string): number =>
+    c === "~" ? -1 : /[A-Za-z]/.test(c) ? c.charCodeAt(0) : c ? c.charCodeAt(0) + 256 : 0;
   const part = (x: string, y: string): number => {
     let i = 0;
     let j = 0;
@@ -69,7 +70,13 @@ function indexPackages(indexes: readonly PackagesIndex[]): Map<string, Pkg[]> {
       if (!name?.startsWith("linux-") || !version || !s.Filename) continue;
       const sha256 = /^[0-9a-f]{64}$/.test(s.SHA256 ?? "") ? s.SHA256 : undefined;
       const size = /^\d+$/.test(s.Size ?? "") ? Number(s.Size) : undefined;
-      const file: HeaderFile = { name, version, url: `${idx.mirror.replace(/\/+$/, "")}/${s.Filename}`, ...(sha256 ? { sha256 } : {}), ...(size !== undefined ? { size } : {}) };
+      const file: HeaderFile = {
+        name,
+        version,
+        url: `${idx.mirror.replace(/\/+$/, "")}/${s.Filename}`,
+        ...(sha256 ? { sha256 } : {}),
+        ...(size !== undefined ? { size } : {}),
+      };
       const list = byName.get(name) ?? [];
       list.push({ name, version, file, depends: s.Depends ?? "", suite: idx.suite });
       byName.set(name, list);
@@ -80,7 +87,12 @@ function indexPackages(indexes: readonly PackagesIndex[]): Map<string, Pkg[]> {
 
 /** The newest package of a name that satisfies an optional `(= v)` / `(>= v)` constraint. */
 function pick(cands: Pkg[] | undefined, op?: string, version?: string): Pkg | undefined {
-  const ok = (cands ?? []).filter((p) => !op || !version || (op === "=" ? p.version === version : op === ">=" ? compareDebVersions(p.version, version) >= 0 : true));
+  const ok = (cands ?? []).filter(
+    (p) =>
+      !op ||
+      !version ||
+      (op === "=" ? p.version === version : op === ">=" ? compareDebVersions(p.version, version) >= 0 : true),
+  );
   return ok.sort((x, y) => compareDebVersions(y.version, x.version))[0];
 }
 
@@ -88,26 +100,38 @@ function pick(cands: Pkg[] | undefined, op?: string, version?: string): Pkg | un
  * Kernels of one Debian version from its indexes. `hostArch` indexes, when given, supply the kbuild package a
  * cross build runs on the build host.
  */
-export function discoverDebianKernels(indexes: readonly PackagesIndex[], distroVersion: string, hostArch: Arch = "x86_64"): DiscoveredKernel[] {
+export function discoverDebianKernels(
+  indexes: readonly PackagesIndex[],
+  distroVersion: string,
+  hostArch: Arch = "x86_64",
+): DiscoveredKernel[] {
   const out: DiscoveredKernel[] = [];
   const byArch = new Map<Arch, Map<string, Pkg[]>>();
-  for (const arch of new Set(indexes.map((i) => i.arch))) byArch.set(arch, indexPackages(indexes.filter((i) => i.arch === arch)));
+  for (const arch of new Set(indexes.map((i) => i.arch)))
+    byArch.set(arch, indexPackages(indexes.filter((i) => i.arch === arch)));
   for (const [arch, pkgs] of byArch) {
     const deb = ARCH_FACTS[arch].deb;
-    const release = new RegExp(`^linux-headers-(\\d+\\.\\d+[A-Za-z0-9.+~-]*-${deb})$`);
+    // X.Y.Z releases only: `linux-headers-6.12-amd64` and friends are metapackages that track a line.
+    const release = new RegExp(`^linux-headers-(\\d+\\.\\d+\\.\\d+[A-Za-z0-9.+~-]*-${deb})$`);
     for (const name of [...pkgs.keys()].sort()) {
       const m = release.exec(name);
       if (!m) continue;
       const headers = pick(pkgs.get(name))!;
       const files: HeaderFile[] = [headers.file];
       for (const dep of headers.depends.split(",")) {
-        const d = /^\s*(linux-(?:headers|kbuild)-[A-Za-z0-9.+~-]+)(?:\s*\((=|>=)\s*([^)\s]+)\))?/.exec(dep.split("|")[0]!);
+        const d = /^\s*(linux-(?:headers|kbuild)-[A-Za-z0-9.+~-]+)(?:\s*\((=|>=)\s*([^)\s]+)\))?/.exec(
+          dep.split("|")[0]!,
+        );
         if (!d) continue;
         const from = d[1]!.startsWith("linux-kbuild-") ? (byArch.get(hostArch) ?? pkgs) : pkgs;
         const found = pick(from.get(d[1]!), d[2], d[3]) ?? pick(pkgs.get(d[1]!), d[2], d[3]);
         if (found) files.push(found.file);
       }
-      out.push({ input: { kernelRelease: m[1]!, distro: "debian", distroVersion, arch }, headerFiles: files, source: `apt:${headers.suite}` });
+      out.push({
+        input: { kernelRelease: m[1]!, distro: "debian", distroVersion, arch },
+        headerFiles: files,
+        source: `apt:${headers.suite}`,
+      });
     }
   }
   return out;

@@ -1,5 +1,6 @@
-import type { Matrix, MatrixEntry } from "./types.js";
+import { byCodeUnit } from "./hash.js";
 import type { EntryState, SweepState } from "./state.js";
+import type { Matrix, MatrixEntry } from "./types.js";
 
 /**
  * Diff of a matrix against durable state. Every matrix entry lands in exactly one class; state entries missing
@@ -45,26 +46,50 @@ export function classifyEntry(
   if (!prev) return "added";
   if (prev.cacheKey !== entry.cacheKey) return "changed";
   if (prev.status === "built") return "unchanged";
-  if (prev.status === "pending") return Date.parse(prev.at) + pendingTimeoutMs <= now.getTime() ? "failed-retry" : "pending";
+  if (prev.status === "pending")
+    return Date.parse(prev.at) + pendingTimeoutMs <= now.getTime() ? "failed-retry" : "pending";
   const due = ignoreBackoff || !prev.failure || Date.parse(prev.failure.nextRetryAt) <= now.getTime();
   return due ? "failed-retry" : "failed-waiting";
 }
 
-export function diffMatrix(matrix: Matrix, state: Pick<SweepState, "entries">, options: DiffOptions): MatrixDiff {
+export function diffMatrix(
+  matrix: Matrix,
+  state: Pick<SweepState, "entries">,
+  options: DiffOptions,
+): MatrixDiff {
   const mode = options.mode ?? "changed";
-  const d: MatrixDiff = { added: [], changed: [], unchanged: [], removed: [], failedRetry: [], failedWaiting: [], pending: [], work: [] };
+  const d: MatrixDiff = {
+    added: [],
+    changed: [],
+    unchanged: [],
+    removed: [],
+    failedRetry: [],
+    failedWaiting: [],
+    pending: [],
+    work: [],
+  };
   const inMatrix = new Set<string>();
   for (const entry of matrix.entries) {
     inMatrix.add(entry.id);
-    const cls = classifyEntry(entry, state.entries[entry.id], options.now, options.ignoreBackoff, options.pendingTimeoutMs);
-    const bucket = {
-      added: d.added,
-      changed: d.changed,
-      unchanged: d.unchanged,
-      pending: d.pending,
-      "failed-retry": d.failedRetry,
-      "failed-waiting": d.failedWaiting,
-    }[cls];
+    const cls = classifyEntry(
+      entry,
+      state.entries[entry.id],
+      options.now,
+      options.ignoreBackoff,
+      options.pendingTimeoutMs,
+    );
+    const bucket =
+      cls === "added"
+        ? d.added
+        : cls === "changed"
+          ? d.changed
+          : cls === "unchanged"
+            ? d.unchanged
+            : cls === "pending"
+              ? d.pending
+              : cls === "failed-retry"
+                ? d.failedRetry
+                : d.failedWaiting;
     bucket.push(entry.id);
     const build =
       mode === "force" ||
@@ -72,7 +97,8 @@ export function diffMatrix(matrix: Matrix, state: Pick<SweepState, "entries">, o
       (mode === "changed" && (cls === "added" || cls === "changed" || cls === "failed-retry"));
     if (build) d.work.push(entry);
   }
-  for (const id of Object.keys(state.entries).sort()) if (!inMatrix.has(id)) d.removed.push(id);
+  for (const id of Object.keys(state.entries)) if (!inMatrix.has(id)) d.removed.push(id);
+  d.removed.sort(byCodeUnit);
   return d;
 }
 

@@ -10,7 +10,12 @@ import { z } from "zod";
 export const claimSchema = z.object({ owner: z.string(), at: z.string(), ref: z.string() });
 export type DispatchClaim = z.infer<typeof claimSchema>;
 
-export const doneSchema = z.object({ owner: z.string(), at: z.string(), ref: z.string(), target: z.string() });
+export const doneSchema = z.object({
+  owner: z.string(),
+  at: z.string(),
+  ref: z.string(),
+  target: z.string(),
+});
 export type DispatchDone = z.infer<typeof doneSchema>;
 
 export const DEFAULT_LEASE_MS = 15 * 60_000;

@@ -1,9 +1,17 @@
 import { type IdentityInput, type KernelIdentity, parseIdentity } from "../identity.js";
-import type { TargetsPolicy } from "../targets.js";
-import { byCodeUnit, canonicalJson, sha256Hex } from "./hash.js";
 import { checkSupport, type SupportResult } from "../support.js";
+import type { TargetsPolicy } from "../targets.js";
+import { byCodeUnit, sha256Hex } from "./hash.js";
 import { compilerFor } from "./policy.js";
-import { type HeaderFile, type HeaderRef, MATRIX_SCHEMA_VERSION, type Matrix, type MatrixEntry, type SkippedKernel } from "./types.js";
+import {
+  type EntryIdentity,
+  type HeaderFile,
+  type HeaderRef,
+  MATRIX_SCHEMA_VERSION,
+  type Matrix,
+  type MatrixEntry,
+  type SkippedKernel,
+} from "./types.js";
 
 /** A kernel as discovery found it: identity input plus whatever header files the source already named. */
 export interface DiscoveredKernel {
@@ -22,7 +30,9 @@ export interface MatrixResult {
   skipped: SkippedKernel[];
 }
 
-export function entryId(id: Pick<KernelIdentity, "distro" | "distroVersion" | "arch" | "kernelRelease">): string {
+export function entryId(
+  id: Pick<KernelIdentity, "distro" | "distroVersion" | "arch" | "kernelRelease">,
+): string {
   return `${id.distro}/${id.distroVersion}/${id.arch}/${id.kernelRelease}`;
 }
 
@@ -30,22 +40,48 @@ export function entryId(id: Pick<KernelIdentity, "distro" | "distroVersion" | "a
  * The cache key of an entry: a hash over everything that changes the built module. Header files count by name,
  * version and checksum, not URL, so a mirror move does not rebuild the world.
  */
-export function entryCacheKey(entry: Omit<MatrixEntry, "cacheKey" | "discoveredBy">, moduleDigest: string): string {
+export function entryCacheKey(
+  entry: Omit<MatrixEntry, "cacheKey" | "discoveredBy">,
+  moduleDigest: string,
+): string {
   const headers =
     entry.headers.kind === "files"
-      ? entry.headers.files.map((f) => ({ n: f.name, v: f.version ?? "", s: f.sha256 ?? f.url }))
-      : { ref: entry.headers.ref };
+      ? entry.headers.files.map((f) => [f.name, f.version ?? "", f.sha256 ?? f.url])
+      : entry.headers.ref;
+  // A fixed-order array, not an object: JSON.stringify keeps array order, so no key sorting is needed (this runs
+  // once per entry and dominates matrix time at 100k entries).
   return sha256Hex(
-    canonicalJson({ v: 1, id: entry.id, headers, compiler: entry.compiler, image: entry.builderImage, module: moduleDigest }),
+    JSON.stringify([
+      CACHE_KEY_VERSION,
+      entry.id,
+      headers,
+      entry.compiler.family,
+      entry.compiler.major,
+      entry.builderImage,
+      moduleDigest,
+    ]),
   );
 }
 
+/** Bumped when the cache key's inputs change meaning, so every entry rebuilds once. */
+export const CACHE_KEY_VERSION = 1;
+
 function mergeFiles(a: HeaderFile[], b: HeaderFile[]): HeaderFile[] {
+  if (a.length === 0) {
+    // Common case (one source per kernel): sort, and merge only when a name repeats.
+    const sorted = [...b].sort((x, y) => byCodeUnit(x.name, y.name));
+    if (sorted.every((f, i) => i === 0 || sorted[i - 1]!.name !== f.name)) return sorted;
+  }
   const byName = new Map<string, HeaderFile>();
   for (const f of [...a, ...b]) {
     const seen = byName.get(f.name);
-    // Keep the file a signed index vouched for; otherwise the first one seen in sorted source order.
-    if (!seen || (!seen.sha256 && f.sha256)) byName.set(f.name, f);
+    // Keep the file a signed index vouched for; between equals the smallest URL, so input order never matters.
+    if (
+      !seen ||
+      (!seen.sha256 && f.sha256) ||
+      (!seen.sha256 === !f.sha256 && byCodeUnit(f.url, seen.url) < 0)
+    )
+      byName.set(f.name, f);
   }
   return [...byName.values()].sort((x, y) => byCodeUnit(x.name, y.name));
 }
@@ -54,56 +90,80 @@ function mergeFiles(a: HeaderFile[], b: HeaderFile[]): HeaderFile[] {
  * Builds the matrix from discovered kernels: parse, apply policy, merge duplicates from several sources, sort.
  * Deterministic: the output depends only on the set of inputs, not their order.
  */
-export function buildMatrix(kernels: readonly DiscoveredKernel[], policy: TargetsPolicy, options: MatrixOptions = {}): MatrixResult {
+export function buildMatrix(
+  kernels: readonly DiscoveredKernel[],
+  policy: TargetsPolicy,
+  options: MatrixOptions = {},
+): MatrixResult {
   const moduleDigest = options.moduleDigest ?? "";
   const skipped: SkippedKernel[] = [];
-  const byId = new Map<string, { identity: KernelIdentity; files: HeaderFile[]; sources: Set<string>; target: SupportResult }>();
-  const ordered = [...kernels].sort((x, y) => byCodeUnit(x.source, y.source));
-  for (const k of ordered) {
+  const byId = new Map<
+    string,
+    { identity: EntryIdentity; files: HeaderFile[]; sources: Set<string>; target: SupportResult }
+  >();
+  for (const k of kernels) {
     const parsed = parseIdentity(k.input);
-    const label = `${String(k.input.distro)} ${String(k.input.distroVersion)} ${String(k.input.arch)} ${String(k.input.kernelRelease)}`;
+    const label = () =>
+      `${String(k.input.distro)} ${String(k.input.distroVersion)} ${String(k.input.arch)} ${String(k.input.kernelRelease)}`;
     if (!parsed.ok) {
-      skipped.push({ source: k.source, kernel: label, reason: parsed.error.message });
+      skipped.push({ source: k.source, kernel: label(), reason: parsed.error.message });
       continue;
     }
-    const identity = parsed.value;
-    const id = entryId(identity);
+    const full = parsed.value;
+    const id = entryId(full);
     const seen = byId.get(id);
     if (seen) {
       seen.files = mergeFiles(seen.files, k.headerFiles);
       seen.sources.add(k.source);
       continue;
     }
-    const admission = checkSupport(identity, policy);
+    const admission = checkSupport(full, policy);
     if (!admission.supported || !admission.target) {
-      skipped.push({ source: k.source, kernel: label, reason: admission.reason });
+      skipped.push({ source: k.source, kernel: label(), reason: admission.reason });
       continue;
     }
-    byId.set(id, { identity, files: mergeFiles([], k.headerFiles), sources: new Set([k.source]), target: admission });
+    // Keep only what the entry carries: 100k full identities would dominate memory and GC time.
+    const identity: EntryIdentity = {
+      distro: full.distro,
+      distroVersion: full.distroVersion,
+      arch: full.arch,
+      kernelRelease: full.kernelRelease,
+      flavour: full.flavour,
+      upstreamVersion: full.upstreamVersion,
+    };
+    byId.set(id, {
+      identity,
+      files: mergeFiles([], k.headerFiles),
+      sources: new Set([k.source]),
+      target: admission,
+    });
   }
   const entries: MatrixEntry[] = [];
   for (const id of [...byId.keys()].sort(byCodeUnit)) {
     const { identity, files, sources, target } = byId.get(id)!;
     if (!target.target) continue;
-    const headers: HeaderRef = files.length > 0 ? { kind: "files", files } : { kind: "resolve", ref: `headers:${id}` };
+    const headers: HeaderRef =
+      files.length > 0 ? { kind: "files", files } : { kind: "resolve", ref: `headers:${id}` };
     const base = {
       id,
-      identity: {
-        distro: identity.distro,
-        distroVersion: identity.distroVersion,
-        arch: identity.arch,
-        kernelRelease: identity.kernelRelease,
-        flavour: identity.flavour,
-        upstreamVersion: identity.upstreamVersion,
-      },
+      identity,
       headers,
       compiler: compilerFor(target.target, identity.upstreamVersion),
       builderImage: target.target.builderImage,
     };
-    entries.push({ ...base, discoveredBy: [...sources].sort(byCodeUnit), cacheKey: entryCacheKey(base, moduleDigest) });
+    entries.push({
+      ...base,
+      discoveredBy: [...sources].sort(byCodeUnit),
+      cacheKey: entryCacheKey(base, moduleDigest),
+    });
   }
-  skipped.sort((a, b) => byCodeUnit(`${a.source} ${a.kernel}`, `${b.source} ${b.kernel}`));
-  return { matrix: { schemaVersion: MATRIX_SCHEMA_VERSION, kind: "kmodforge-matrix", moduleDigest, entries }, skipped };
+  skipped.sort((a, b) =>
+    byCodeUnit(`${a.source} ${a.kernel} ${a.reason}`, `${b.source} ${b.kernel} ${b.reason}`),
+  );
+  return {
+    matrix: { schemaVersion: MATRIX_SCHEMA_VERSION, kind: "kmodforge-matrix", moduleDigest, entries },
+    skipped,
+  };
 }
 
 /** Serialises a matrix the same way every time (entries already sorted; keys in schema order). */

@@ -45,7 +45,15 @@ export type SweepState = z.infer<typeof sweepStateSchema>;
 export type StateOp =
   /** A build finished (or a matrix entry was queued): record its outcome. */
   | { op: "result"; id: string; cacheKey: string; at: string; outcome: "built"; artifact?: string }
-  | { op: "result"; id: string; cacheKey: string; at: string; outcome: "failed"; reason: EntryStateFailureReason; detail: string }
+  | {
+      op: "result";
+      id: string;
+      cacheKey: string;
+      at: string;
+      outcome: "failed";
+      reason: EntryStateFailureReason;
+      detail: string;
+    }
   | { op: "queued"; id: string; cacheKey: string; at: string }
   /** An entry left the matrix. */
   | { op: "removed"; id: string; at: string }
@@ -53,7 +61,14 @@ export type StateOp =
 type EntryStateFailureReason = NonNullable<EntryState["failure"]>["reason"];
 
 export function emptyState(writer: string, now: Date): SweepState {
-  return { schemaVersion: STATE_SCHEMA_VERSION, generation: 0, parent: null, createdAt: now.toISOString(), writer, entries: {} };
+  return {
+    schemaVersion: STATE_SCHEMA_VERSION,
+    generation: 0,
+    parent: null,
+    createdAt: now.toISOString(),
+    writer,
+    entries: {},
+  };
 }
 
 function newer(at: string, than: EntryState | undefined): boolean {
@@ -84,7 +99,13 @@ export function applyOps(base: SweepState, ops: readonly StateOp[], writer: stri
       if (cur && cur.cacheKey === op.cacheKey) continue;
       entries[op.id] = { cacheKey: op.cacheKey, status: "pending", at: op.at, generation };
     } else if (op.outcome === "built") {
-      entries[op.id] = { cacheKey: op.cacheKey, status: "built", at: op.at, generation, ...(op.artifact ? { artifact: op.artifact } : {}) };
+      entries[op.id] = {
+        cacheKey: op.cacheKey,
+        status: "built",
+        at: op.at,
+        generation,
+        ...(op.artifact ? { artifact: op.artifact } : {}),
+      };
     } else {
       const attempts = cur?.failure && cur.cacheKey === op.cacheKey ? cur.failure.attempts + 1 : 1;
       entries[op.id] = {
@@ -92,7 +113,12 @@ export function applyOps(base: SweepState, ops: readonly StateOp[], writer: stri
         status: "failed",
         at: op.at,
         generation,
-        failure: { reason: op.reason, detail: op.detail.slice(0, 2000), attempts, nextRetryAt: nextRetryAt(op.reason, attempts, new Date(op.at)) },
+        failure: {
+          reason: op.reason,
+          detail: op.detail.slice(0, 2000),
+          attempts,
+          nextRetryAt: nextRetryAt(op.reason, attempts, new Date(op.at)),
+        },
       };
     }
   }

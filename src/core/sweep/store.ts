@@ -18,7 +18,12 @@ export interface StateStore {
 
 /** Keys are plain relative paths: no `..`, no leading slash, a safe character set. */
 export function checkStoreKey(key: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(key) || key.includes("..") || key.includes("//") || key.length > 512) {
+  if (
+    !/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(key) ||
+    key.includes("..") ||
+    key.includes("//") ||
+    key.length > 512
+  ) {
     throw new RangeError(`invalid state-store key ${JSON.stringify(key)}`);
   }
   return key;

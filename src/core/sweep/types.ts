@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ARCHES } from "../arch.js";
 import { DISTROS } from "../../distros/adapter.js";
+import { ARCHES } from "../arch.js";
 
 /**
  * The build matrix: what a sweep builds. Versioned (`schemaVersion`), sorted by entry id, free of timestamps so
@@ -13,7 +13,10 @@ export const headerFileSchema = z.object({
   name: z.string().min(1),
   version: z.string().optional(),
   url: z.string().min(1),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   size: z.number().int().nonnegative().optional(),
 });
 export type HeaderFile = z.infer<typeof headerFileSchema>;

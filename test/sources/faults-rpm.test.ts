@@ -1,66 +1,18 @@
-import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { createDebianSnapshotLink } from "../../src/adapters/sources/debian-snapshot.js";
 import { createExplicitUrlLink } from "../../src/adapters/sources/explicit-url.js";
 import { createKojiLink } from "../../src/adapters/sources/koji.js";
-import { createLaunchpadLink } from "../../src/adapters/sources/launchpad.js";
-import type { LinkLimits } from "../../src/adapters/sources/link-io.js";
 import { createRpmRepoLink } from "../../src/adapters/sources/rpm-repo.js";
-import type {
-  LinkOutcome,
-  MissReason,
-  ResolveContext,
-  ResolveRequest,
-} from "../../src/core/headers/types.js";
-import { type Fault, type FixtureServer, type Route, startFixtureServer } from "../support/fixture-server.js";
-import {
-  context,
-  develSpec,
-  FIXTURES,
-  identity,
-  request,
-  serveLaunchpad,
-  serveSnapshot,
-  serveTree,
-} from "../support/source-fixtures.js";
+import type { ResolveRequest } from "../../src/core/headers/types.js";
+import { fault, type LinkCase, runFaultCases } from "../support/fault-table.js";
+import { develSpec, FIXTURES, identity, request, serveTree } from "../support/source-fixtures.js";
 
-/**
- * Every link under injected faults: each fault yields its typed miss within the time limit, and nothing is offered
- * as found.
- */
+/** rpm-repo, explicit-url and koji under injected faults: typed misses, no hang, nothing offered as found. */
 
-let server: FixtureServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-const FAST: Partial<LinkLimits> = { timeoutMs: 400 };
 const FEDORA = "fedora/updates/40/Everything/x86_64";
 const fedoraPrimary = readdirSync(join(FIXTURES, "rpm-repo", FEDORA, "repodata")).find((f) =>
   f.includes("primary"),
 )!;
-const SNAP_NAME = "linux-headers-5.10.0-26-amd64";
-const snapFile = createHash("sha1")
-  .update(`kmodforge fixture stand-in for ${SNAP_NAME}_5.10.197-1_amd64.deb\n`)
-  .digest("hex");
-
-interface LinkCase {
-  name: string;
-  serve(s: FixtureServer): void;
-  run(s: FixtureServer, ctx: ResolveContext, limits: Partial<LinkLimits>): Promise<LinkOutcome>;
-  faults: Array<{
-    what: string;
-    path: string;
-    route: Route;
-    limits?: Partial<LinkLimits>;
-    reason: MissReason;
-  }>;
-}
-
-const fault = (f: Fault): Route => ({ fault: f });
 const fedoraReq = (): ResolveRequest =>
   request(identity("fedora", "40", "6.8.9-300.fc40.x86_64"), [develSpec()]);
 
@@ -237,136 +189,6 @@ const CASES: LinkCase[] = [
       },
     ],
   },
-  {
-    name: "debian-snapshot",
-    serve: (s) => serveSnapshot(s),
-    run: (s, ctx, limits) =>
-      createDebianSnapshotLink({ limits }).resolve(
-        { kind: "debian-snapshot", base: `${s.url}/snapshot` },
-        request(identity("debian", "11", "5.10.0-26-amd64"), [
-          { name: SNAP_NAME, role: "headers", arch: "target" },
-        ]),
-        ctx,
-      ),
-    faults: [
-      {
-        what: "404 on the version list",
-        path: `/snapshot/mr/binary/${SNAP_NAME}/`,
-        route: fault({ kind: "status", status: 404 }),
-        reason: "not-found",
-      },
-      {
-        what: "500 on binfiles",
-        path: `/snapshot/mr/binary/${SNAP_NAME}/5.10.197-1/binfiles`,
-        route: fault({ kind: "status", status: 500 }),
-        reason: "http-error",
-      },
-      {
-        what: "reset on the file",
-        path: `/snapshot/file/${snapFile}`,
-        route: fault({ kind: "reset" }),
-        reason: "unreachable",
-      },
-      {
-        what: "hang on the version list",
-        path: `/snapshot/mr/binary/${SNAP_NAME}/`,
-        route: fault({ kind: "hang" }),
-        reason: "timeout",
-      },
-      {
-        what: "truncated file",
-        path: `/snapshot/file/${snapFile}`,
-        route: { body: Buffer.alloc(500, 7), fault: { kind: "truncate", keepBytes: 10 } },
-        reason: "truncated",
-      },
-      {
-        what: "file not matching its sha1 address",
-        path: `/snapshot/file/${snapFile}`,
-        route: { body: "other bytes" },
-        reason: "checksum-mismatch",
-      },
-      {
-        what: "file larger than allowed",
-        path: "/unused",
-        route: {},
-        limits: { maxPackageBytes: 8 },
-        reason: "too-large",
-      },
-      {
-        what: "JSON of another shape",
-        path: `/snapshot/mr/binary/${SNAP_NAME}/`,
-        route: { body: '{"result": "nope"}' },
-        reason: "malformed",
-      },
-    ],
-  },
-  {
-    name: "launchpad",
-    serve: (s) => serveLaunchpad(s),
-    run: (s, ctx, limits) =>
-      createLaunchpadLink({ limits }).resolve(
-        { kind: "launchpad", api: `${s.url}/lp/1.0`, archive: "ubuntu" },
-        request(
-          identity("ubuntu", "22.04", "5.15.0-91-generic"),
-          [{ name: "linux-headers-5.15.0-91-generic", role: "headers", arch: "target" }],
-          { codename: "jammy" },
-        ),
-        ctx,
-      ),
-    faults: [
-      {
-        what: "500 on getPublishedBinaries",
-        path: "/lp/1.0/ubuntu/+archive/primary",
-        route: fault({ kind: "status", status: 500 }),
-        reason: "http-error",
-      },
-      {
-        what: "hang on getPublishedBinaries",
-        path: "/lp/1.0/ubuntu/+archive/primary",
-        route: fault({ kind: "hang" }),
-        reason: "timeout",
-      },
-      {
-        what: "reset on binaryFileUrls",
-        path: "/lp/1.0/ubuntu/+archive/primary/+binarypub/730001",
-        route: fault({ kind: "reset" }),
-        reason: "unreachable",
-      },
-      {
-        what: "truncated binaryFileUrls",
-        path: "/lp/1.0/ubuntu/+archive/primary/+binarypub/730001",
-        route: { body: "[".padEnd(300, " "), fault: { kind: "truncate", keepBytes: 5 } },
-        reason: "truncated",
-      },
-      {
-        what: "404 on binaryFileUrls",
-        path: "/lp/1.0/ubuntu/+archive/primary/+binarypub/730001",
-        route: fault({ kind: "status", status: 404 }),
-        reason: "not-found",
-      },
-      {
-        what: "JSON of another shape",
-        path: "/lp/1.0/ubuntu/+archive/primary",
-        route: { body: '{"entries": 3}' },
-        reason: "malformed",
-      },
-    ],
-  },
 ];
 
-for (const c of CASES) {
-  describe(`${c.name} under faults`, () => {
-    for (const f of c.faults) {
-      it(`${f.what} → ${f.reason}`, async () => {
-        server = await startFixtureServer();
-        c.serve(server);
-        server.route(f.path, f.route);
-        const started = Date.now();
-        const out = await c.run(server, await context(), { ...FAST, ...f.limits });
-        expect(Date.now() - started).toBeLessThan(5000);
-        expect(out.found).toEqual([]);
-        expect(out.misses.map((m) => m.reason)).toContain(f.reason);
-      });
-    }
-  });
-}
+runFaultCases(CASES);

@@ -1,0 +1,157 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FsStateStore } from "../../src/adapters/state-fs.js";
+import { getChunk, readState } from "../../src/adapters/sweep-state.js";
+import { parseDeb822 } from "../../src/core/deb822.js";
+import { parseChunkRef } from "../../src/core/sweep/chunk.js";
+import { compareDebVersions, discoverDebianKernels } from "../../src/core/sweep/debian-discovery.js";
+
+const run = promisify(execFile);
+
+describe("Debian discovery from Packages indexes", () => {
+  it("finds each kernel's headers, common and kbuild packages and skips line metapackages", async () => {
+    const text = await readFile("test/fixtures/sweep/bookworm-security-amd64-Packages", "utf8");
+    const kernels = discoverDebianKernels(
+      [
+        {
+          suite: "bookworm-security",
+          arch: "x86_64",
+          mirror: "http://mirror.test/debian-security/",
+          stanzas: parseDeb822(text),
+        },
+      ],
+      "12",
+    );
+    expect(kernels.map((k) => k.input.kernelRelease)).toEqual([
+      "6.1.0-56-amd64",
+      "6.1.0-56-rt-amd64",
+      "6.12.117+deb12-amd64",
+    ]);
+    const k = kernels[0]!;
+    expect(k.headerFiles.map((f) => `${f.name}=${f.version}`)).toEqual([
+      "linux-headers-6.1.0-56-amd64=6.1.192-2",
+      "linux-headers-6.1.0-56-common=6.1.192-2",
+      "linux-kbuild-6.1=6.1.192-2",
+    ]);
+    expect(k.headerFiles[0]).toMatchObject({
+      url: "http://mirror.test/debian-security/pool/updates/main/l/linux/linux-headers-6.1.0-56-amd64_6.1.192-2_amd64.deb",
+      sha256: "796a7b4584d7a57f97913e34e80a2fcce96b6c5016fa9d4fc2212a93e4868677",
+    });
+    expect(kernels[1]!.headerFiles.map((f) => f.name)).toContain("linux-headers-6.1.0-56-common-rt");
+  });
+
+  it("orders Debian versions like dpkg", () => {
+    expect(compareDebVersions("6.12.95-1~bpo12+1", "6.12.95-1")).toBeLessThan(0);
+    expect(compareDebVersions("6.1.192-2", "6.1.192-1")).toBeGreaterThan(0);
+    expect(compareDebVersions("1:1.0", "2.0")).toBeGreaterThan(0);
+    expect(compareDebVersions("6.1.76-1", "6.1.76-1")).toBe(0);
+    expect(compareDebVersions("1.0a", "1.0")).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * A real sweep over Debian's archive (the host's mirror): discovery → matrix → diff → chunks, then a second sweep
+ * that finds nothing new. Lists are cached under $KMODFORGE_TEST_CACHE/sweep-apt between runs.
+ */
+describe("real sweep over Debian 12 (host apt mirror)", () => {
+  const cache = join(process.env.KMODFORGE_TEST_CACHE ?? "/var/cache/kmodforge-test", "sweep-apt");
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "kmodforge-debian-sweep-"));
+    await mkdir(join(dir, "targets"));
+    const targets = (await readFile("targets/debian.yaml", "utf8"))
+      // Only bookworm on x86_64 keeps the download small; the policy file is otherwise the repository's own.
+      .replace(/^ {2}- version: "(11|13)"[\s\S]*?(?=^ {2}- version|(?![\s\S]))/gm, "")
+      .replace(/arches: \[x86_64, aarch64\]/g, "arches: [x86_64]");
+    await writeFile(join(dir, "targets", "debian.yaml"), targets);
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  const sweep = async (extra: string[]) => {
+    const args = [
+      "bin/kmodforge.js",
+      "sweep",
+      "--debian",
+      "--targets",
+      join(dir, "targets"),
+      "--apt-root",
+      cache,
+      "--state",
+      `file://${dir}/state`,
+      "--size",
+      "2",
+      "--json",
+      "--quiet",
+      ...extra,
+    ];
+    const r = await run(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 });
+    return JSON.parse(r.stdout);
+  };
+
+  it("discovers every bookworm kernel with signed header files, chunks the work, and is idempotent", async () => {
+    const first = await sweep([]);
+    // bookworm + -security + -backports carry a dozen ABIs in three flavours each (amd64, cloud-amd64, rt-amd64).
+    expect(first.entries).toBeGreaterThanOrEqual(18);
+    expect(first.entries % 3).toBe(0);
+    expect(first).toMatchObject({
+      generation: 0,
+      added: first.entries,
+      scheduled: first.entries,
+      chunks: Math.ceil(first.entries / 2),
+    });
+    const store = new FsStateStore(join(dir, "state"));
+    const chunk = await getChunk(store, parseChunkRef(first.chunkRefs[0])!);
+    expect(chunk.entries).toHaveLength(2);
+    for (const e of chunk.entries) {
+      expect(e.id).toMatch(/^debian\/12\/x86_64\/6\.\d+\.\d+[-+]/);
+      expect(e.headers.kind).toBe("files");
+      if (e.headers.kind === "files") {
+        expect(e.headers.files.map((f) => f.name.replace(/-\d.*$/, ""))).toEqual([
+          "linux-headers",
+          "linux-headers",
+          "linux-kbuild",
+        ]);
+        expect(e.headers.files.every((f) => f.sha256 && f.url.startsWith("http"))).toBe(true);
+      }
+    }
+    const state = await readState(store);
+    expect(Object.keys(state.entries)).toHaveLength(first.entries);
+
+    const second = await sweep([]);
+    expect(second).toMatchObject({
+      generation: 1,
+      added: 0,
+      changed: 0,
+      removed: 0,
+      pending: first.entries,
+      scheduled: 0,
+      chunks: 0,
+    });
+    const limited = await sweep(["--force", "--limit", "2"]);
+    expect(limited).toMatchObject({ scheduled: 2, chunks: 1 });
+  }, 300_000);
+
+  it.skipIf(!existsSync("src/executors/local.ts"))(
+    "builds one chunk of two kernels end to end with --executor local",
+    async () => {
+      const r = await sweep([
+        "--force",
+        "--limit",
+        "2",
+        "--executor",
+        "local",
+        "--module-dir",
+        "test/fixtures/sweep/hello-module",
+        "--artifacts",
+        join(dir, "artifacts"),
+      ]);
+      expect(r).toMatchObject({ scheduled: 2, built: 2, failed: 0 });
+    },
+    900_000,
+  );
+});
