@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import type { Arch } from "../core/arch.js";
@@ -76,12 +76,15 @@ async function fetchMember(
   const hit = await cached(metaPath);
   if (hit) return hit;
   const apt = new PrivateApt(join(opts.cacheDir, "apt"), opts.distroVersion, opts.arch);
-  let name: string | undefined;
-  for (const candidate of candidates) {
-    if (await apt.show(candidate)) {
-      name = candidate;
-      break;
-    }
+  const firstAvailable = async () => {
+    for (const candidate of candidates) if (await apt.show(candidate)) return candidate;
+    return undefined;
+  };
+  let name = await firstAvailable();
+  if (!name) {
+    // Cached lists may predate the upload (a new ABI appears in -security within hours): look once more, fresh.
+    await apt.update(true);
+    name = await firstAvailable();
   }
   if (!name) {
     throw new KmodforgeError(
@@ -118,7 +121,6 @@ export async function fetchDebianKernelImage(
   );
   if (typeof release !== "string") throw new KmodforgeError("INVALID_INPUT", release.message);
   const entryDir = join(opts.cacheDir, "kernels", release);
-  await mkdir(entryDir, { recursive: true });
   return fetchMember(
     opts,
     [`linux-image-${release}-unsigned`, `linux-image-${release}`],
@@ -131,7 +133,6 @@ export async function fetchDebianKernelImage(
 /** Fetches (or reuses) Debian's statically linked busybox for the target architecture. */
 export async function fetchStaticBusybox(opts: BootAssetOptions): Promise<FetchedAsset> {
   const entryDir = join(opts.cacheDir, "busybox", opts.arch);
-  await mkdir(entryDir, { recursive: true });
   const asset = await fetchMember(
     opts,
     ["busybox-static"],

@@ -15,8 +15,12 @@ import {
 import type { StateStore } from "../core/sweep/store.js";
 
 /** Octokit with rate-limit handling (primary and secondary limits honour retry-after) and 5xx retries. */
-const RetryingOctokit = Octokit.plugin(retry, throttling);
-export type GithubClient = InstanceType<typeof RetryingOctokit>;
+function pluginOctokit() {
+  return Octokit.plugin(retry, throttling);
+}
+export type GithubClient = InstanceType<ReturnType<typeof pluginOctokit>>;
+// Built on first use, never at import time.
+let RetryingOctokit: ReturnType<typeof pluginOctokit> | undefined;
 
 export interface GithubClientOptions {
   token?: string;
@@ -34,6 +38,7 @@ export function createGithubClient(options: GithubClientOptions = {}): GithubCli
   const limit = options.rateLimitRetries ?? 5;
   const base = options.retryBaseMs ?? 1000;
   const log = options.log ?? (() => undefined);
+  RetryingOctokit ??= pluginOctokit();
   return new RetryingOctokit({
     ...(options.token ? { auth: options.token } : {}),
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),

@@ -1,5 +1,5 @@
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Arch } from "../core/arch.js";
 import { parseDeb822 } from "../core/deb822.js";
 import { InvalidInputError, KmodforgeError } from "../core/errors.js";
@@ -130,7 +130,8 @@ export async function discoverDebian(
     const arches = new Set<Arch>([...target.arches, "x86_64"]);
     for (const arch of arches) {
       options.onProgress?.(`apt: reading Debian ${target.version} ${arch} package lists`);
-      const apt = new PrivateApt(options.aptRoot, target.version, arch);
+      // apt reads relative Dir:: paths against /etc/apt, so the root must be absolute.
+      const apt = new PrivateApt(resolve(options.aptRoot), target.version, arch);
       await apt.update();
       const listsDir = join(apt.dir, "lists");
       for (const name of (await readdir(listsDir)).filter((f) => /_Packages(\.[a-z0-9]+)?$/.test(f)).sort()) {

@@ -87,6 +87,17 @@ export async function commitOps(
   );
 }
 
+/**
+ * Deletes all but the newest `keep` generations. Each generation holds the whole state, so old ones are only
+ * history (and `--since` targets); pruning keeps listing the newest generation cheap.
+ */
+export async function pruneGenerations(store: StateStore, keep: number): Promise<number> {
+  const keys = (await store.list(GENERATIONS)).filter((k) => /^generations\/\d{10}\.json$/.test(k));
+  const old = keys.slice(0, Math.max(0, keys.length - Math.max(1, keep)));
+  for (const k of old) await store.delete(k);
+  return old.length;
+}
+
 /** Stores a matrix content-addressed; returns its key. */
 export async function putMatrix(store: StateStore, matrix: Matrix): Promise<string> {
   const body = `${JSON.stringify(matrix)}\n`;

@@ -239,4 +239,27 @@ describe("load test in real Debian kernels", () => {
     },
     BOOT_TIMEOUT,
   );
+  it("`verify --boot` names the packages it looked for when the archive has no image for the release", async () => {
+    const gone = kernels.x86_64!.newest.replace(/^6\.1\.0-\d+-/, "6.1.0-1-");
+    const r = await cli([
+      "verify",
+      "--boot",
+      "--kernel",
+      gone,
+      "--distro",
+      "debian",
+      "--distro-version",
+      "12",
+      "--arch",
+      "x86_64",
+      "--module",
+      built.amd64!,
+      "--cache-dir",
+      BOOT_CACHE,
+    ]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain(
+      `none of linux-image-${gone}-unsigned, linux-image-${gone} (amd64) is in Debian bookworm`,
+    );
+  });
 });

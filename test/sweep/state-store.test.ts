@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FsStateStore } from "../../src/adapters/state-fs.js";
 import { S3StateStore } from "../../src/adapters/state-s3.js";
 import { openStateStore } from "../../src/adapters/state-url.js";
-import { commitOps, generationKey, latestGeneration, readState } from "../../src/adapters/sweep-state.js";
+import {
+  commitOps,
+  generationKey,
+  latestGeneration,
+  pruneGenerations,
+  readState,
+} from "../../src/adapters/sweep-state.js";
 import type { StateOp } from "../../src/core/sweep/state.js";
 import type { StateStore } from "../../src/core/sweep/store.js";
 import { type MotoServer, startMoto } from "../support/moto.js";
@@ -69,6 +75,13 @@ function contract(name: string, make: () => Promise<StateStore>) {
       expect(gens).toEqual(Array.from({ length: total }, (_, i) => generationKey(i + 1)));
       for (let g = 2; g <= total; g += 7) expect((await readState(s, g)).parent).toBe(g - 1);
       expect(await latestGeneration(s)).toBe(total);
+      expect(await pruneGenerations(s, 10)).toBe(total - 10);
+      expect(await s.list("generations/")).toHaveLength(10);
+      expect((await readState(s)).generation).toBe(total);
+      await commitOps(s, [{ op: "removed", id: "w0/c0", at: new Date().toISOString() }], {
+        writer: "after-prune",
+      });
+      expect(await latestGeneration(s)).toBe(total + 1);
       // The races were real: some commits had to rebase on another writer's generation.
       expect(lostRaces.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     });

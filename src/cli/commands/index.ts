@@ -1,11 +1,19 @@
 import type { Command } from "commander";
-import { registerIdentity } from "./identity.js";
-import { registerVerify } from "./verify.js";
 import { registerChunk } from "./chunk.js";
 import { registerDiff } from "./diff.js";
 import { registerDispatch } from "./dispatch.js";
+import { registerIdentity } from "./identity.js";
 import { registerMatrix } from "./matrix.js";
 import { registerSweep } from "./sweep.js";
+import { registerVerify } from "./verify.js";
 
 /** Every CLI command registers itself here, in the order `kmodforge --help` lists them. */
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerIdentity, registerVerify, registerMatrix, registerDiff, registerChunk, registerDispatch, registerSweep];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerIdentity,
+  registerVerify,
+  registerMatrix,
+  registerDiff,
+  registerChunk,
+  registerDispatch,
+  registerSweep,
+];

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { buildEntries } from "../../adapters/sweep-build.js";
-import { commitOps, getChunk, putChunkSet, putMatrix } from "../../adapters/sweep-state.js";
+import { commitOps, getChunk, pruneGenerations, putChunkSet, putMatrix } from "../../adapters/sweep-state.js";
 import { InvalidInputError } from "../../core/errors.js";
 import {
   chunkEntries,
@@ -35,7 +35,10 @@ export function registerSweep(program: Command): void {
           "kernel-crawler list.json (repeatable; arch from the path or arch=<file>)",
           collect,
         )
-        .option("--debian", "enumerate Debian kernels from the apt indexes of the target suites")
+        .option(
+          "--debian",
+          "enumerate Debian kernels from the apt indexes of the target suites (the default when no --kernels is given)",
+        )
         .option("--apt-root <dir>", "private apt state for --debian", ".kmodforge/apt")
         .option("--module-digest <hex>", "digest of the module source, part of every cache key")
         .option("--module-source <dir>", "module source tree to digest (instead of --module-digest)"),
@@ -61,6 +64,12 @@ export function registerSweep(program: Command): void {
     .option("--build-chunk <ref>", "build one stored chunk (chunks/<set>#<i>) locally and record the results")
     .option("--module-dir <dir>", "module source for --executor local / --build-chunk", ".")
     .option("--artifacts <dir>", "output directory for local builds", ".kmodforge/artifacts")
+    .option(
+      "--keep-generations <n>",
+      "state generations to keep (older ones are pruned)",
+      intOption("keep-generations", 1, 1e6),
+      100,
+    )
     .option("--json", "print the summary as JSON")
     .option("--quiet", "no progress on stderr")
     .action(async (opts) => {
@@ -86,7 +95,9 @@ export function registerSweep(program: Command): void {
         return;
       }
 
-      const { matrix, skipped, unmapped } = await discoverAndBuild(opts, log);
+      // With no discovery source named, enumerate the distributions kmodforge can list itself (Debian's archive).
+      const discover = opts.kernels?.length || opts.debian ? opts : { ...opts, debian: true };
+      const { matrix, skipped, unmapped } = await discoverAndBuild(discover, log);
       const matrixKey = await putMatrix(store, matrix);
       const { diff, generation } = await diffAgainstStore(store, matrix, opts);
       const work = opts.limit ? diff.work.slice(0, opts.limit) : diff.work;
@@ -109,9 +120,10 @@ export function registerSweep(program: Command): void {
       for (const id of diff.removed) ops.push({ op: "removed", id, at });
 
       if (opts.executor === "local") {
-        // Record the matrix first; each build result is committed as it finishes.
-        await commitOps(store, ops, { writer });
+        // Load the executor before touching state; then record the matrix; each result is committed as it finishes.
         const build = await loadLocalBuilder({ moduleDir: opts.moduleDir, outDir: opts.artifacts });
+        await commitOps(store, ops, { writer });
+        await pruneGenerations(store, opts.keepGenerations);
         const r = await buildEntries(store, work, build, writer, log);
         printResult(
           opts.json,
@@ -135,6 +147,7 @@ export function registerSweep(program: Command): void {
         const s = summariseDispatch(report);
         if (report.failed.length === 0 && report.inDoubt.length === 0)
           await commitOps(store, ops, { writer });
+        await pruneGenerations(store, opts.keepGenerations);
         printResult(
           opts.json,
           { ...base, ...s },
@@ -144,6 +157,7 @@ export function registerSweep(program: Command): void {
         return;
       }
       await commitOps(store, ops, { writer });
+      await pruneGenerations(store, opts.keepGenerations);
       if (opts.json) {
         const refs = set.chunks.map((c) => formatChunkRef({ key: chunkSetKey(set.setId), index: c.index }));
         printResult(true, { ...base, state: store.url, chunkRefs: refs }, "");
