@@ -1,0 +1,264 @@
+/**
+ * kmodforge: build, verify and package an out-of-tree Linux kernel module for every kernel a fleet runs
+ * (Ubuntu, Debian, Fedora, CentOS Stream, AlmaLinux, Rocky, Amazon Linux; x86_64 and aarch64).
+ *
+ * Builder images and header packages are cached by content in the engine, so every build on an engine shares them.
+ */
+import { argument, type Directory, dag, type File, func, object, type Secret } from "@dagger.io/dagger";
+import { loadTargets } from "./adapters/targets-fs.js";
+import { buildOne, identityAndTarget, planTextOf } from "./dagger/build-one.js";
+import { type CliSecrets, cliContainer, runCli } from "./dagger/cli-container.js";
+import { type EntryReport, loadChunkEntries, parseKernelList, reportFile } from "./dagger/fan-out.js";
+import { settleLimited } from "./dagger/limiter.js";
+import { resolveHeadersLazily } from "./dagger/resolve-port.js";
+
+@object()
+export class Kmodforge {
+  /**
+   * Build the module for one kernel. Returns a directory with the packaged artifact, metadata.json (identity,
+   * header packages with checksums, build mode, verify facts) and the build logs. Fails when the verify gate fails.
+   */
+  @func({ cache: "6h" })
+  async build(
+    /** Kernel release as `uname -r` prints it, e.g. 6.1.0-56-amd64 */
+    kernel: string,
+    /** Distribution: ubuntu, debian, fedora, centos, almalinux, rocky, amazonlinux */
+    distro: string,
+    /** Distribution version, e.g. 12, 22.04, 9, 2023 */
+    distroVersion: string,
+    /** Target architecture: x86_64 or aarch64 (amd64/arm64 accepted) */
+    arch = "x86_64",
+    /** Module source tree (defaults to the repository's kernel-module/) */
+    @argument({ defaultPath: "/kernel-module" }) source: Directory,
+    /** Header plan JSON from `resolve`; resolved live when omitted */
+    plan?: File,
+  ): Promise<Directory> {
+    const result = await buildOne(
+      dag.currentModule().source(),
+      source,
+      input(kernel, distro, distroVersion, arch),
+      {
+        policy: await loadTargets(),
+        planText: await planTextOf(plan),
+      },
+    );
+    if (!result.ok) throw new Error(`verify failed for ${kernel}: ${result.problems.join("; ")}`);
+    return result.output;
+  }
+
+  /**
+   * Build many kernels in one call with bounded parallelism. Each entry is `distro/version/arch/release`
+   * (e.g. debian/12/x86_64/6.1.0-56-amd64). Returns one sub-directory per built entry plus report.json with a
+   * per-entry result; failed entries do not stop the others.
+   */
+  @func({ cache: "6h" })
+  async buildMany(
+    /** Entries as distro/version/arch/release */
+    kernels: string[],
+    /** Module source tree (defaults to the repository's kernel-module/) */
+    @argument({ defaultPath: "/kernel-module" }) source: Directory,
+    /** How many builds run at once */
+    parallelism = 4,
+  ): Promise<Directory> {
+    return this.fanOut(parseKernelList(kernels), source, parallelism);
+  }
+
+  /**
+   * Build one stored chunk of a sweep (a reference such as chunks/<set>#3, as the sweep's fan-out prints it).
+   * Returns per-entry directories plus report.json, like build-many.
+   */
+  @func({ cache: "never" })
+  async buildChunk(
+    /** Chunk reference: chunks/<set>#<index> */
+    chunk: string,
+    /** State store URL: s3://bucket/prefix or file://dir */
+    state: string,
+    /** Module source tree (defaults to the repository's kernel-module/) */
+    @argument({ defaultPath: "/kernel-module" }) source: Directory,
+    /** How many builds run at once */
+    parallelism = 4,
+    /** S3-compatible endpoint for the state store */
+    s3Endpoint?: string,
+    /** AWS access key id for an s3:// state store */
+    awsAccessKeyId?: Secret,
+    /** AWS secret access key for an s3:// state store */
+    awsSecretAccessKey?: Secret,
+  ): Promise<Directory> {
+    const entries = await loadChunkEntries(chunk, state, { s3Endpoint, awsAccessKeyId, awsSecretAccessKey });
+    return this.fanOut(entries, source, parallelism);
+  }
+
+  /** Resolve the header packages for one kernel through its fallback chain. Returns the plan as JSON. */
+  @func({ cache: "never" })
+  async resolve(
+    /** Kernel release as `uname -r` prints it */
+    kernel: string,
+    /** Distribution */
+    distro: string,
+    /** Distribution version */
+    distroVersion: string,
+    /** Target architecture */
+    arch = "x86_64",
+  ): Promise<string> {
+    const policy = await loadTargets();
+    const { identity } = identityAndTarget(input(kernel, distro, distroVersion, arch), policy, "x86_64");
+    return `${JSON.stringify(await resolveHeadersLazily(identity, policy, "x86_64"), null, 2)}\n`;
+  }
+
+  /** Discover the kernels to build and write the matrix. Returns the matrix JSON file. */
+  @func({ cache: "never" })
+  matrix(
+    /** Discover Debian kernels from the archive (needs network) */
+    debian = false,
+    /** Module source tree digested into every cache key */
+    @argument({ defaultPath: "/kernel-module" }) source: Directory,
+    /** GitHub token for discovery sources that need it */
+    githubToken?: Secret,
+  ): File {
+    const args = [
+      "matrix",
+      "--targets",
+      "targets",
+      "--module-source",
+      "/module",
+      "--out",
+      "/tmp/matrix.json",
+    ];
+    if (debian) args.push("--debian");
+    return runCli(this.cli({ githubToken }).withDirectory("/module", source), args).file("/tmp/matrix.json");
+  }
+
+  /** Compare a matrix with the sweep state: which entries need building. Returns the work as a matrix file. */
+  @func({ cache: "never" })
+  diff(
+    /** Matrix JSON from `matrix` */
+    matrix: File,
+    /** State store URL: s3://bucket/prefix or file://dir */
+    state: string,
+    /** Build every entry */
+    force = false,
+    /** Build only failed entries whose retry backoff elapsed */
+    onlyFailed = false,
+    /** AWS access key id for an s3:// state store */
+    awsAccessKeyId?: Secret,
+    /** AWS secret access key for an s3:// state store */
+    awsSecretAccessKey?: Secret,
+  ): File {
+    const args = ["diff", "--matrix", "/tmp/matrix.json", "--state", state, "--out", "/tmp/work.json"];
+    if (force) args.push("--force");
+    if (onlyFailed) args.push("--only-failed");
+    const ctr = this.cli({ awsAccessKeyId, awsSecretAccessKey }).withFile("/tmp/matrix.json", matrix);
+    return runCli(ctr, args).file("/tmp/work.json");
+  }
+
+  /** Split work into chunks and store them; returns the fan-out (chunk references) as JSON. */
+  @func({ cache: "never" })
+  async chunk(
+    /** Matrix (or diff work) JSON */
+    matrix: File,
+    /** State store URL where the chunks are stored */
+    state: string,
+    /** Entries per chunk */
+    size = 50,
+    /** Fan-out format: github-matrix | gitlab | json */
+    format = "json",
+    /** AWS access key id for an s3:// state store */
+    awsAccessKeyId?: Secret,
+    /** AWS secret access key for an s3:// state store */
+    awsSecretAccessKey?: Secret,
+  ): Promise<string> {
+    const ctr = this.cli({ awsAccessKeyId, awsSecretAccessKey }).withFile("/tmp/matrix.json", matrix);
+    const args = [
+      "chunk",
+      "--matrix",
+      "/tmp/matrix.json",
+      "--size",
+      String(size),
+      "--store",
+      "--state",
+      state,
+    ];
+    return runCli(ctr, [...args, "--format", format]).stdout();
+  }
+
+  /**
+   * Run a sweep generation: discover, diff against the state, chunk and emit the fan-out for CI (no builds here;
+   * each chunk is built by build-chunk). Returns the fan-out JSON.
+   */
+  @func({ cache: "never" })
+  async sweep(
+    /** State store URL: s3://bucket/prefix or file://dir */
+    state: string,
+    /** Build every entry, not only changed ones */
+    force = false,
+    /** Fan-out format: github-matrix | gitlab | json */
+    format = "github-matrix",
+    /** Module source tree digested into every cache key */
+    @argument({ defaultPath: "/kernel-module" }) source: Directory,
+    /** GitHub token for discovery and dispatch */
+    githubToken?: Secret,
+    /** AWS access key id for an s3:// state store */
+    awsAccessKeyId?: Secret,
+    /** AWS secret access key for an s3:// state store */
+    awsSecretAccessKey?: Secret,
+  ): Promise<string> {
+    const args = ["sweep", "--state", state, "--executor", "none", "--format", format];
+    args.push("--module-source", "/module");
+    if (force) args.push("--force");
+    const ctr = this.cli({ githubToken, awsAccessKeyId, awsSecretAccessKey }).withDirectory(
+      "/module",
+      source,
+    );
+    return runCli(ctr, args).stdout();
+  }
+
+  /**
+   * Re-run the verify gate on a build output directory (as returned by build). Returns the gate's report as JSON;
+   * fails when the artifact does not match the kernel.
+   */
+  @func()
+  async verify(
+    /** A directory produced by build */
+    artifact: Directory,
+  ): Promise<string> {
+    const { verifyFacts } = await import("./dagger/facts.js");
+    const meta = JSON.parse(await artifact.file("metadata.json").contents()) as { identity: VerifyIdentity };
+    const gate = verifyFacts({ identity: meta.identity }, await artifact.file("facts.txt").contents());
+    if (!gate.ok) throw new Error(`verify failed: ${gate.problems.join("; ")}`);
+    return `${JSON.stringify(gate, null, 2)}\n`;
+  }
+
+  private cli(secrets: CliSecrets) {
+    return cliContainer(dag.currentModule().source(), secrets);
+  }
+
+  private async fanOut(
+    entries: ReturnType<typeof parseKernelList>,
+    source: Directory,
+    parallelism: number,
+  ): Promise<Directory> {
+    const policy = await loadTargets();
+    const settled = await settleLimited(entries, parallelism, async (entry) => {
+      const built = await buildOne(dag.currentModule().source(), source, entry, { policy });
+      await built.output.sync();
+      return built;
+    });
+    let out = dag.directory();
+    const report: EntryReport[] = [];
+    settled.forEach((s, i) => {
+      const entry = entries[i]!;
+      const id = `${entry.distro}/${entry.distroVersion}/${entry.arch}/${entry.kernelRelease}`;
+      if (s.status === "fulfilled") {
+        out = out.withDirectory(id, s.value.output);
+        report.push({ id, ok: s.value.ok, mode: s.value.plan.mode, problems: s.value.problems });
+      } else report.push({ id, ok: false, problems: [String((s.reason as Error)?.message ?? s.reason)] });
+    });
+    return out.withFile("report.json", reportFile(report));
+  }
+}
+
+type VerifyIdentity = Parameters<typeof import("./dagger/facts.js").verifyFacts>[0]["identity"];
+
+function input(kernel: string, distro: string, distroVersion: string, arch: string) {
+  return { kernelRelease: kernel, distro, distroVersion, arch };
+}
