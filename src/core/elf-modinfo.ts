@@ -1,6 +1,7 @@
 /**
- * Reads what a kernel module says about itself (the `.modinfo` section: name, vermagic, version …) and its ELF
- * machine, straight from the bytes of an uncompressed `.ko`. Pure: the caller reads or decompresses the file.
+ * Reads what a kernel module says about itself (the `.modinfo` section: name, vermagic, version …), its ELF
+ * machine and its section table, straight from the bytes of an uncompressed `.ko`. Pure: the caller reads or
+ * decompresses the file.
  */
 
 export interface ModuleElfInfo {
@@ -11,6 +12,20 @@ export interface ModuleElfInfo {
   tags: Array<[string, string]>;
 }
 
+export interface ElfSection {
+  name: string;
+  offset: number;
+  size: number;
+}
+
+export interface ElfLayout {
+  machine: number;
+  elfClass: 32 | 64;
+  littleEndian: boolean;
+  sections: ElfSection[];
+  bytes: Buffer;
+}
+
 export class NotAModuleError extends Error {
   constructor(why: string) {
     super(`not a kernel module: ${why}`);
@@ -18,8 +33,8 @@ export class NotAModuleError extends Error {
   }
 }
 
-/** Parses an uncompressed `.ko`. Throws NotAModuleError for anything that is not an ELF relocatable with `.modinfo`. */
-export function readModuleElf(bytes: Uint8Array): ModuleElfInfo {
+/** Parses the ELF header and section table of a relocatable object. Throws NotAModuleError when it is not one. */
+export function readElfLayout(bytes: Uint8Array): ElfLayout {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length < 64 || buf.readUInt32BE(0) !== 0x7f454c46) throw new NotAModuleError("no ELF magic");
   const elfClass = buf[4] === 2 ? 64 : buf[4] === 1 ? 32 : 0;
@@ -39,7 +54,7 @@ export function readModuleElf(bytes: Uint8Array): ModuleElfInfo {
   if (shoff + shnum * shentsize > buf.length || shstrndx >= shnum)
     throw new NotAModuleError("truncated section table");
 
-  const section = (i: number) => {
+  const raw = (i: number) => {
     const base = shoff + i * shentsize;
     return {
       name: u32(base),
@@ -47,21 +62,36 @@ export function readModuleElf(bytes: Uint8Array): ModuleElfInfo {
       size: word(base + (elfClass === 64 ? 0x20 : 0x14)),
     };
   };
-  const names = section(shstrndx);
+  const names = raw(shstrndx);
+  const sections: ElfSection[] = [];
   for (let i = 0; i < shnum; i++) {
-    const s = section(i);
+    const s = raw(i);
     const nameStart = names.offset + s.name;
     const nameEnd = buf.indexOf(0, nameStart);
-    if (buf.toString("latin1", nameStart, nameEnd) !== ".modinfo") continue;
-    if (s.offset + s.size > buf.length) throw new NotAModuleError("truncated .modinfo");
-    const tags: Array<[string, string]> = [];
-    for (const entry of buf.toString("utf8", s.offset, s.offset + s.size).split("\0")) {
-      const eq = entry.indexOf("=");
-      if (eq > 0) tags.push([entry.slice(0, eq), entry.slice(eq + 1)]);
-    }
-    return { machine, elfClass, tags };
+    sections.push({ name: buf.toString("latin1", nameStart, nameEnd), offset: s.offset, size: s.size });
   }
-  throw new NotAModuleError("no .modinfo section");
+  return { machine, elfClass, littleEndian: le, sections, bytes: buf };
+}
+
+/** The bytes of a named section, or undefined when the object has none. */
+export function sectionBytes(layout: ElfLayout, name: string): Buffer | undefined {
+  const s = layout.sections.find((x) => x.name === name);
+  if (!s) return undefined;
+  if (s.offset + s.size > layout.bytes.length) throw new NotAModuleError(`truncated ${name}`);
+  return layout.bytes.subarray(s.offset, s.offset + s.size);
+}
+
+/** Parses an uncompressed `.ko`. Throws NotAModuleError for anything that is not an ELF relocatable with `.modinfo`. */
+export function readModuleElf(bytes: Uint8Array): ModuleElfInfo {
+  const layout = readElfLayout(bytes);
+  const modinfo = sectionBytes(layout, ".modinfo");
+  if (!modinfo) throw new NotAModuleError("no .modinfo section");
+  const tags: Array<[string, string]> = [];
+  for (const entry of modinfo.toString("utf8").split("\0")) {
+    const eq = entry.indexOf("=");
+    if (eq > 0) tags.push([entry.slice(0, eq), entry.slice(eq + 1)]);
+  }
+  return { machine: layout.machine, elfClass: layout.elfClass, tags };
 }
 
 /** First value of a `.modinfo` tag, or undefined. */

@@ -13,11 +13,31 @@ export const WORK = "/work";
 export const OUT = `${WORK}/out`;
 export const FACTS_FILE = `${OUT}/facts.txt`;
 
+/**
+ * Fixed script (inputs arrive only as positional arguments): per built module, the facts the verify gate reads
+ * (vermagic via modinfo, ELF e_machine from the header) and the packaged `.ko.xz` from package-module.sh; the
+ * compile logs are copied next to them.
+ */
+export const COLLECT_AND_PACKAGE = [
+  "set -eu",
+  'build=$1 out=$2; : > "$out/facts.txt"',
+  'for ko in "$build"/*.ko; do',
+  '  name=$(basename "$ko")',
+  '  printf "module=%s\\nvermagic=%s\\nelf_machine=%s\\n" "$name" "$(modinfo -F vermagic "$ko")" "$(od -An -tu2 -j18 -N2 "$ko" | tr -d " ")" >> "$out/facts.txt"',
+  '  sh /kmodforge/scripts/package-module.sh "$ko" "$out/$name.xz"',
+  "done",
+  'for f in build.log compiler.txt kernel-compiler.txt; do [ ! -f "$build/$f" ] || cp "$build/$f" "$out/"; done',
+].join("\n");
+
+const packagePaths = (plan: BuildPlan): string[] =>
+  plan.packages.map((pkg, i) => `${WORK}/pkgs/${packageFileName(pkg, i)}`);
+
 /** Header packages as files; each `dag.http` pins the plan's sha256 so a changed mirror file fails the fetch. */
 function withHeaderPackages(ctr: Container, plan: BuildPlan): Container {
+  const paths = packagePaths(plan);
   return plan.packages.reduce((c, pkg, i) => {
     const file = dag.http(pkg.url, pkg.sha256 ? { checksum: `sha256:${pkg.sha256}` } : {});
-    return c.withFile(`${WORK}/pkgs/${packageFileName(pkg, i)}`, file);
+    return c.withFile(paths[i] as string, file);
   }, ctr);
 }
 
@@ -33,10 +53,12 @@ export function buildContainer(repo: Directory, source: Directory, plan: BuildPl
     .withExec(["mkdir", "-p", OUT, `${WORK}/headers`, `${WORK}/build`]);
   const run = (script: string, args: string[], log: string): Container =>
     ctr.withExec(["sh", `/kmodforge/scripts/${script}`, ...args], { redirectStdout: `${OUT}/${log}` });
-  ctr = run("extract-headers.sh", [`${WORK}/headers`, `${WORK}/pkgs`], "extract.log");
-  ctr = run("compile-module.sh", [`${WORK}/headers`, `${WORK}/src`, `${WORK}/build`], "build.log");
-  ctr = run("collect-facts.sh", [`${WORK}/build`, FACTS_FILE], "facts.log");
-  ctr = run("package.sh", [`${WORK}/build`, OUT], "package.log");
+  ctr = run("extract-headers.sh", [`${WORK}/headers`, ...packagePaths(plan)], "extract.log");
+  const tree = `${WORK}/headers/${plan.headersTree}`;
+  ctr = run("compile-module.sh", [tree, `${WORK}/src`, `${WORK}/build`, plan.identity.arch], "compile.log");
+  ctr = ctr.withExec(["sh", "-c", COLLECT_AND_PACKAGE, "collect", `${WORK}/build`, OUT], {
+    redirectStdout: `${OUT}/package.log`,
+  });
   return ctr;
 }
 

@@ -37,6 +37,15 @@ export interface BuildPlan {
   /** Package-manager cache volume name (apt or dnf), locked because package managers lock their state. */
   pkgCacheKey: string;
   env: Record<string, string>;
+  /** The prepared kernel tree inside the extracted header root, relative to it. */
+  headersTree: string;
+}
+
+/** Where a family's header packages put the kbuild tree (Debian/Ubuntu vs RPM kernel-devel). */
+export function headersTreeOf(distro: string, kernelRelease: string): string {
+  return distro === "debian" || distro === "ubuntu"
+    ? `usr/src/linux-headers-${kernelRelease}`
+    : `usr/src/kernels/${kernelRelease}`;
 }
 
 /** Compiler major a kernel line needs, falling back to the image default. */
@@ -85,6 +94,7 @@ export function planBuild(
     packages: resolved.packages,
     pkgCacheKey: `kmodforge-pkgcache-${family}-${target.version}-${platform.replace("/", "-")}`,
     env: { ...env, KMODFORGE_BUILD_MODE: mode, KMODFORGE_GCC_MAJOR: String(compilerMajor) },
+    headersTree: headersTreeOf(family, identity.kernelRelease),
   };
 }
 

@@ -9,7 +9,21 @@ const GOLDEN = join(import.meta.dirname, "../fixtures/dagger/module-api.json");
 type Api = {
   name: string;
   description: string;
-  objects: Record<string, { methods: Record<string, { description: string; arguments: Record<string, { description: string; defaultPath?: string; defaultValue?: string; isOptional: boolean }> }> }>;
+  objects: Record<
+    string,
+    {
+      methods: Record<
+        string,
+        {
+          description: string;
+          arguments: Record<
+            string,
+            { description: string; defaultPath?: string; defaultValue?: string; isOptional: boolean }
+          >;
+        }
+      >;
+    }
+  >;
 };
 
 let api: Api;
@@ -30,7 +44,8 @@ describe("module API (offline introspection)", () => {
     );
     for (const [name, m] of Object.entries(methods)) {
       expect(m.description, name).not.toBe("");
-      for (const [arg, a] of Object.entries(m.arguments)) expect(a.description, `${name}.${arg}`).not.toBe("");
+      for (const [arg, a] of Object.entries(m.arguments))
+        expect(a.description, `${name}.${arg}`).not.toBe("");
     }
     expect(api.description).toMatch(/^kmodforge:/);
   });
@@ -39,6 +54,6 @@ describe("module API (offline introspection)", () => {
     const args = api.objects.Kmodforge?.methods.build?.arguments ?? {};
     expect(Object.keys(args)).toEqual(["kernel", "distro", "distroVersion", "arch", "source", "plan"]);
     expect(args.source?.defaultPath).toBe("/kernel-module");
-    expect(args.arch?.defaultValue).toBe('"x86_64"');
+    expect(args.arch?.defaultValue).toBe("x86_64");
   });
 });

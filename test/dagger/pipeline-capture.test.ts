@@ -2,7 +2,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildSchema, parse, validate } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Captured, type CapturedStep, type FakeSession, fakeId, renderChain, startFakeSession } from "./support/fake-session.js";
+import {
+  type Captured,
+  type CapturedStep,
+  type FakeSession,
+  fakeId,
+  renderChain,
+  startFakeSession,
+} from "./support/fake-session.js";
 
 /**
  * Drives `Kmodforge.build` through the SDK's real send path against a fake session server and asserts the
@@ -13,10 +20,42 @@ const FIXTURES = join(import.meta.dirname, "../fixtures/dagger");
 const SCHEMA = join(import.meta.dirname, "../../../shared/reference/dagger-schema-v0.21.8.graphqls");
 
 const CASES = [
-  { name: "debian-amd64", kernel: "6.1.0-56-amd64", distro: "debian", version: "12", arch: "x86_64", vermagic: "6.1.0-56-amd64 SMP preempt mod_unload modversions", machine: "62" },
-  { name: "debian-arm64", kernel: "6.1.0-56-arm64", distro: "debian", version: "12", arch: "aarch64", vermagic: "6.1.0-56-arm64 SMP mod_unload modversions aarch64", machine: "183" },
-  { name: "fedora", kernel: "6.17.1-300.fc43.x86_64", distro: "fedora", version: "43", arch: "x86_64", vermagic: "6.17.1-300.fc43.x86_64 SMP preempt mod_unload", machine: "62" },
-  { name: "amazonlinux2-5.10", kernel: "5.10.228-219.884.amzn2.x86_64", distro: "amazonlinux", version: "2", arch: "x86_64", vermagic: "5.10.228-219.884.amzn2.x86_64 SMP mod_unload modversions", machine: "62" },
+  {
+    name: "debian-amd64",
+    kernel: "6.1.0-56-amd64",
+    distro: "debian",
+    version: "12",
+    arch: "x86_64",
+    vermagic: "6.1.0-56-amd64 SMP preempt mod_unload modversions",
+    machine: "62",
+  },
+  {
+    name: "debian-arm64",
+    kernel: "6.1.0-56-arm64",
+    distro: "debian",
+    version: "12",
+    arch: "aarch64",
+    vermagic: "6.1.0-56-arm64 SMP mod_unload modversions aarch64",
+    machine: "183",
+  },
+  {
+    name: "fedora",
+    kernel: "6.17.1-300.fc43.x86_64",
+    distro: "fedora",
+    version: "43",
+    arch: "x86_64",
+    vermagic: "6.17.1-300.fc43.x86_64 SMP preempt mod_unload",
+    machine: "62",
+  },
+  {
+    name: "amazonlinux2-5.10",
+    kernel: "5.10.228-219.884.amzn2.x86_64",
+    distro: "amazonlinux",
+    version: "2",
+    arch: "x86_64",
+    vermagic: "5.10.228-219.884.amzn2.x86_64 SMP mod_unload modversions",
+    machine: "62",
+  },
 ] as const;
 
 let session: FakeSession;
@@ -103,7 +142,11 @@ describe("build pipeline sent to the engine", () => {
     for (const p of plan.packages)
       expect(sources).toContain(`ID<http(checksum:"sha256:${p.sha256}",url:"${p.url}")>`);
     const env = Object.fromEntries(argsOf(chain, "withEnvVariable").map((a) => [a.name, a.value]));
-    expect(env).toMatchObject({ ARCH: "x86", KERNELRELEASE: "6.1.0-56-amd64", KMODFORGE_BUILD_MODE: "native" });
+    expect(env).toMatchObject({
+      ARCH: "x86",
+      KERNELRELEASE: "6.1.0-56-amd64",
+      KMODFORGE_BUILD_MODE: "native",
+    });
     expect(env.CROSS_COMPILE).toBeUndefined();
     const execs = argsOf(chain, "withExec").map((a) => a.args as string[]);
     expect(execs[0]).toEqual(["mkdir", "-p", "/work/out", "/work/headers", "/work/build"]);
@@ -111,9 +154,19 @@ describe("build pipeline sent to the engine", () => {
       "-p",
       "/kmodforge/scripts/extract-headers.sh",
       "/kmodforge/scripts/compile-module.sh",
-      "/kmodforge/scripts/collect-facts.sh",
-      "/kmodforge/scripts/package.sh",
+      "-c",
     ]);
+    expect(execs[3]?.slice(3)).toEqual(["collect", "/work/build", "/work/out"]);
+    expect(execs[3]?.[2]).toContain("/kmodforge/scripts/package-module.sh");
+    expect(execs[2]?.slice(2)).toEqual([
+      "/work/headers/usr/src/linux-headers-6.1.0-56-amd64",
+      "/work/src",
+      "/work/build",
+      "x86_64",
+    ]);
+    expect(execs[1]?.slice(3)).toEqual(
+      plan.packages.map((_, i) => expect.stringMatching(new RegExp(`^/work/pkgs/0${i}-`))),
+    );
     expect(argsOf(chain, "directory").at(-1)).toEqual({ path: "/work/out" });
     expect(steps(chain, "withNewFile").map((s) => s.args.path)).toEqual(["metadata.json", "kmodforge.log"]);
   });
@@ -124,18 +177,29 @@ describe("build pipeline sent to the engine", () => {
     expect(build.platform).toBe("linux/amd64");
     expect(build.buildArgs).toContainEqual({ name: "CROSS", value: "1" });
     const env = Object.fromEntries(argsOf(chain, "withEnvVariable").map((a) => [a.name, a.value]));
-    expect(env).toMatchObject({ ARCH: "arm64", CROSS_COMPILE: "aarch64-linux-gnu-", KMODFORGE_BUILD_MODE: "cross" });
+    expect(env).toMatchObject({
+      ARCH: "arm64",
+      CROSS_COMPILE: "aarch64-linux-gnu-",
+      KMODFORGE_BUILD_MODE: "cross",
+    });
     const log = steps(chain, "withNewFile").find((s) => s.args.path === "kmodforge.log")?.args.contents;
     expect(log).toMatch(/cross-compiled on x86_64/);
     // The kbuild package is the host's (amd64), the headers the target's.
-    expect(argsOf(chain, "withFile").map((a) => String(a.source)).join("\n")).toMatch(/linux-kbuild-6\.1_6\.1\.192-2_amd64\.deb/);
+    expect(
+      argsOf(chain, "withFile")
+        .map((a) => String(a.source))
+        .join("\n"),
+    ).toMatch(/linux-kbuild-6\.1_6\.1\.192-2_amd64\.deb/);
   });
 
   it("Fedora: the Fedora Dockerfile with the targets' base image and a dnf cache", () => {
     const chain = finalChain("fedora");
     const build = argsOf(chain, "dockerBuild")[0] as Record<string, unknown>;
     expect(build.dockerfile).toBe("dockerfiles/fedora.Dockerfile");
-    expect(build.buildArgs).toContainEqual({ name: "BASE_IMAGE", value: "registry.fedoraproject.org/fedora:43" });
+    expect(build.buildArgs).toContainEqual({
+      name: "BASE_IMAGE",
+      value: "registry.fedoraproject.org/fedora:43",
+    });
     expect((argsOf(chain, "withMountedCache")[0] as Record<string, unknown>).path).toBe("/var/cache/dnf");
   });
 

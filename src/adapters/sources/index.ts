@@ -1,5 +1,6 @@
 import type { SourceLink } from "../../core/headers/types.js";
 import type { HeaderSource } from "../../core/targets.js";
+import { createAptLink } from "./apt.js";
 import { createArchiveSourceLinks } from "./archive-links.js";
 import type { LinkLimits } from "./link-io.js";
 
@@ -9,7 +10,11 @@ import type { LinkLimits } from "./link-io.js";
  */
 export type SourceLinkRegistry = Partial<Record<HeaderSource["kind"], SourceLink>>;
 
-export function createSourceLinks(options: { limits?: Partial<LinkLimits> } = {}): SourceLinkRegistry {
-  // `apt` registers here beside the archive kinds once its link exists.
-  return { ...createArchiveSourceLinks(options) };
+export function createSourceLinks(
+  options: { limits?: Partial<LinkLimits>; aptStateRoot?: string } = {},
+): SourceLinkRegistry {
+  return {
+    apt: createAptLink(options.aptStateRoot ? { stateRoot: options.aptStateRoot } : {}) as unknown as SourceLink,
+    ...createArchiveSourceLinks(options),
+  };
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerBuild } from "./build.js";
 import { registerChunk } from "./chunk.js";
 import { registerDiff } from "./diff.js";
 import { registerDispatch } from "./dispatch.js";
@@ -10,6 +11,7 @@ import { registerVerify } from "./verify.js";
 /** Every CLI command registers itself here, in the order `kmodforge --help` lists them. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerIdentity,
+  registerBuild,
   registerVerify,
   registerMatrix,
   registerDiff,

@@ -21,6 +21,9 @@ export interface Captured {
 
 export type LeafAnswer = (leaf: string, chain: CapturedStep[]) => unknown;
 
+/** Answers a whole level (e.g. a list) instead of descending; undefined means "descend as usual". */
+export type LevelAnswer = (chain: CapturedStep[], depth: number) => unknown;
+
 function argValue(node: ValueNode): unknown {
   return node.kind === Kind.VARIABLE ? `$${node.name.value}` : valueFromASTUntyped(node);
 }
@@ -32,17 +35,22 @@ function chainOf(field: FieldNode): CapturedStep[] {
     const args: Record<string, unknown> = {};
     for (const a of current.arguments ?? []) args[a.name.value] = argValue(a.value);
     steps.push({ field: current.name.value, args });
-    const next = current.selectionSet?.selections.find((s) => s.kind === Kind.FIELD) as FieldNode | undefined;
-    current = next;
+    // `node(id:) { ... on T { field } }`: the fragment is transparent to the path.
+    let selections = current.selectionSet?.selections ?? [];
+    const fragment = selections.find((s) => s.kind === Kind.INLINE_FRAGMENT);
+    if (fragment && fragment.kind === Kind.INLINE_FRAGMENT) selections = fragment.selectionSet.selections;
+    current = selections.find((s) => s.kind === Kind.FIELD) as FieldNode | undefined;
   }
   return steps;
 }
 
-function answer(chain: CapturedStep[], leaf: LeafAnswer, depth = 0): unknown {
+function answer(chain: CapturedStep[], leaf: LeafAnswer, level?: LevelAnswer, depth = 0): unknown {
   const step = chain[depth];
   if (!step) return null;
   const last = depth === chain.length - 1;
-  return { [step.field]: last ? leaf(step.field, chain) : answer(chain, leaf, depth + 1) };
+  const whole = level?.(chain, depth);
+  if (whole !== undefined) return { [step.field]: whole };
+  return { [step.field]: last ? leaf(step.field, chain) : answer(chain, leaf, level, depth + 1) };
 }
 
 export interface FakeSession {
@@ -52,7 +60,7 @@ export interface FakeSession {
   close(): Promise<void>;
 }
 
-export async function startFakeSession(leaf: LeafAnswer): Promise<FakeSession> {
+export async function startFakeSession(leaf: LeafAnswer, level?: LevelAnswer): Promise<FakeSession> {
   const captured: Captured[] = [];
   const token = "fake-session-token";
   const server: Server = createServer((req, res) => {
@@ -71,7 +79,7 @@ export async function startFakeSession(leaf: LeafAnswer): Promise<FakeSession> {
       const chain = root ? chainOf(root) : [];
       captured.push({ query: print(doc), chain, authorization: req.headers.authorization });
       res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ data: answer(chain, leaf) }));
+      res.end(JSON.stringify({ data: answer(chain, leaf, level) }));
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

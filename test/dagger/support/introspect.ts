@@ -13,7 +13,7 @@ export async function introspectModule(): Promise<unknown> {
   try {
     // The scanner needs a non-declaration client.gen.ts; the package ships only the .d.ts.
     const dts = await readFile(join(SDK, "api/client.gen.d.ts"), "utf8");
-    const clientGen = join(ROOT, `.client.gen.${process.pid}.ts`);
+    const clientGen = join(dir, "client.gen.ts");
     await writeFile(clientGen, dts.replace('"../common/context.js"', '"@dagger.io/dagger"'));
     try {
       const { stdout } = await promisify(execFile)(

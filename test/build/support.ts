@@ -1,0 +1,30 @@
+import { join } from "node:path";
+import type { Arch } from "../../src/core/arch.js";
+import { PrivateApt } from "../../src/adapters/private-apt.js";
+
+export const TEST_CACHE = process.env.KMODFORGE_TEST_CACHE ?? "/var/cache/kmodforge-test";
+export const BUILD_CACHE = join(TEST_CACHE, "build-cache");
+export const ROOTS = join(TEST_CACHE, "roots");
+
+function compareNumeric(a: string, b: string): number {
+  const pa = a.match(/\d+/g)!.map(Number);
+  const pb = b.match(/\d+/g)!.map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * The newest kernel release of a line that the configured mirror serves today (kernels roll off the archive, so
+ * tests never hard-code an ABI).
+ */
+export async function newestRelease(distroVersion: string, arch: Arch, pattern: RegExp): Promise<string> {
+  const apt = new PrivateApt(join(BUILD_CACHE, "apt"), distroVersion, arch);
+  const names = (await apt.names(pattern.source)).filter((n) => pattern.test(n));
+  const releases = names.map((n) => n.replace(/^linux-headers-/, "")).sort(compareNumeric);
+  const newest = releases.at(-1);
+  if (!newest) throw new Error(`no ${pattern} on the mirror for Debian ${distroVersion} ${arch}`);
+  return newest;
+}
