@@ -56,6 +56,8 @@ export interface BuildResult {
   metadata: BuildMetadata;
   checks: CheckResult[];
   steps: Record<string, number>;
+  /** The cached headers tree the module was built against (its kernel build directory). */
+  headersTree: string;
 }
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -169,7 +171,7 @@ export async function buildLocal(req: LocalBuildRequest): Promise<BuildResult> {
       await Promise.all([`${name.value}.ko.xz`, "metadata.json"].map(async (f) => ({ name: f, bytes: await readFile(join(artifactDir, f)) }))),
     );
     await writeFile(join(artifactDir, "SHA256SUMS"), sums);
-    return { artifactDir, artifact, metadata, checks, steps };
+    return { artifactDir, artifact, metadata, checks, steps, headersTree: tree.buildDir };
   } catch (err) {
     // Keep the log of a failed build next to where its artifact would have gone.
     if (existsSync(join(work, "build.log"))) {

@@ -82,6 +82,10 @@ export async function startFakeSession(leaf: LeafAnswer, level?: LevelAnswer): P
       res.end(JSON.stringify({ data: answer(chain, leaf, level) }));
     });
   });
+  // The SDK reuses keep-alive sockets across long pauses (the module scan takes seconds); node's 5 s default would
+  // close them under the client and surface as "socket hang up".
+  server.keepAliveTimeout = 600_000;
+  server.headersTimeout = 601_000;
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
     port: (server.address() as AddressInfo).port,
