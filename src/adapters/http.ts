@@ -52,7 +52,9 @@ interface CachedBody {
   response: HttpResponse;
 }
 
-export function createHttpClient(options: HttpClientOptions = {}): HttpClient & { bytesDownloaded(): number } {
+export function createHttpClient(
+  options: HttpClientOptions = {},
+): HttpClient & { bytesDownloaded(): number } {
   const semaphore = new Semaphore(options.concurrency ?? 6);
   const retries = options.retries ?? 3;
   const backoffMs = options.backoffMs ?? 500;
@@ -138,13 +140,17 @@ function getOnce(url: string, o: OnceOptions): Promise<HttpResponse> {
       for (const [k, v] of Object.entries(res.headers)) if (typeof v === "string") resHeaders[k] = v;
       const status = res.statusCode ?? 0;
       const declared = Number(resHeaders["content-length"] ?? Number.NaN);
-      if (declared > o.maxBytes) return fail(new HttpFailure("too-large", url, `${declared} bytes exceeds the ${o.maxBytes}-byte limit: ${url}`));
+      if (declared > o.maxBytes)
+        return fail(
+          new HttpFailure("too-large", url, `${declared} bytes exceeds the ${o.maxBytes}-byte limit: ${url}`),
+        );
       const chunks: Buffer[] = [];
       let size = 0;
       res.on("data", (c: Buffer) => {
         size += c.length;
         o.onBytes(c.length);
-        if (size > o.maxBytes) return fail(new HttpFailure("too-large", url, `more than ${o.maxBytes} bytes: ${url}`));
+        if (size > o.maxBytes)
+          return fail(new HttpFailure("too-large", url, `more than ${o.maxBytes} bytes: ${url}`));
         chunks.push(c);
       });
       const cut = () => fail(new HttpFailure("truncated", url, `body ended after ${size} bytes: ${url}`));
@@ -156,13 +162,25 @@ function getOnce(url: string, o: OnceOptions): Promise<HttpResponse> {
         settled = true;
         if (status === 304) resolve({ status, body: Buffer.alloc(0), headers: resHeaders, url });
         else if (status >= 400)
-          reject(new HttpFailure(status === 404 || status === 410 ? "not-found" : "http-error", url, `HTTP ${status}: ${url}`, status));
+          reject(
+            new HttpFailure(
+              status === 404 || status === 410 ? "not-found" : "http-error",
+              url,
+              `HTTP ${status}: ${url}`,
+              status,
+            ),
+          );
         else resolve({ status, body: Buffer.concat(chunks), headers: resHeaders, url });
       });
     });
-    req.on("timeout", () => fail(new HttpFailure("timeout", url, `no answer within ${o.timeoutMs} ms: ${url}`)));
+    req.on("timeout", () =>
+      fail(new HttpFailure("timeout", url, `no answer within ${o.timeoutMs} ms: ${url}`)),
+    );
     req.on("error", (e) => {
-      if (!gotResponse) fail(new HttpFailure("unreachable", url, `${(e as NodeJS.ErrnoException).code ?? e.message}: ${url}`));
+      if (!gotResponse)
+        fail(
+          new HttpFailure("unreachable", url, `${(e as NodeJS.ErrnoException).code ?? e.message}: ${url}`),
+        );
     });
     o.signal?.addEventListener("abort", () => fail(new HttpFailure("timeout", url, `aborted: ${url}`)));
     req.end();

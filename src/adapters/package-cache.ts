@@ -31,23 +31,32 @@ export function defaultPackageCacheDir(env: NodeJS.ProcessEnv = process.env): st
 
 const fileNameOf = (url: string) => {
   const name = decodeURIComponent(new URL(url).pathname.split("/").pop() ?? "");
-  if (!/^[A-Za-z0-9][A-Za-z0-9._+~%-]*$/.test(name)) throw new KmodforgeError("INVALID_INPUT", `unsafe package file name in ${url}`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._+~%-]*$/.test(name))
+    throw new KmodforgeError("INVALID_INPUT", `unsafe package file name in ${url}`);
   return name;
 };
 
-export async function fetchPackage(candidate: PackageCandidate, options: FetchOptions = {}): Promise<FetchedPackage> {
+export async function fetchPackage(
+  candidate: PackageCandidate,
+  options: FetchOptions = {},
+): Promise<FetchedPackage> {
   const dir = options.cacheDir ?? defaultPackageCacheDir();
   const name = fileNameOf(candidate.url);
   if (candidate.sha256) {
     const cached = join(dir, candidate.sha256, name);
     if (existsSync(cached)) return { candidate, path: cached, sha256: candidate.sha256 };
   } else if (!options.allowUnverified) {
-    throw new KmodforgeError("UNVERIFIED_SOURCE_REFUSED", `refusing ${candidate.url}: no checksum is known for it`, { url: candidate.url });
+    throw new KmodforgeError(
+      "UNVERIFIED_SOURCE_REFUSED",
+      `refusing ${candidate.url}: no checksum is known for it`,
+      { url: candidate.url },
+    );
   }
   const http = options.http ?? createHttpClient();
   const res = await http.get(candidate.url, { timeoutMs: 300_000 });
   const actual = createHash("sha256").update(res.body).digest("hex");
-  if (candidate.sha256 && actual !== candidate.sha256) throw new ChecksumMismatchError(candidate.url, candidate.sha256, actual);
+  if (candidate.sha256 && actual !== candidate.sha256)
+    throw new ChecksumMismatchError(candidate.url, candidate.sha256, actual);
   const final = join(dir, actual, name);
   await mkdir(join(dir, actual), { recursive: true });
   const temp = `${final}.${process.pid}.${Date.now()}.part`;
@@ -61,7 +70,10 @@ export async function fetchPackage(candidate: PackageCandidate, options: FetchOp
 }
 
 /** Downloads (or finds in the cache) every package of a resolution, verified. */
-export async function fetchPackages(resolved: ResolvedHeaders, options: FetchOptions = {}): Promise<FetchedPackage[]> {
+export async function fetchPackages(
+  resolved: ResolvedHeaders,
+  options: FetchOptions = {},
+): Promise<FetchedPackage[]> {
   const http = options.http ?? createHttpClient();
   return Promise.all(resolved.packages.map((c) => fetchPackage(c, { ...options, http })));
 }

@@ -174,11 +174,18 @@ export class PrivateApt {
   /** The mirror URL apt would fetch a package version from (`apt-get download --print-uris`). */
   async uri(name: string, version: string): Promise<string | undefined> {
     if (!PACKAGE_NAME.test(name) || !/^[A-Za-z0-9.+~:-]+$/.test(version))
-      throw new KmodforgeError("INVALID_INPUT", `not a Debian package: ${JSON.stringify(`${name}=${version}`)}`);
+      throw new KmodforgeError(
+        "INVALID_INPUT",
+        `not a Debian package: ${JSON.stringify(`${name}=${version}`)}`,
+      );
     await this.ensure();
-    const r = await runProcess("apt-get", [...this.options(), "-q", "download", "--print-uris", `${name}=${version}`], {
-      timeoutMs: 60_000,
-    });
+    const r = await runProcess(
+      "apt-get",
+      [...this.options(), "-q", "download", "--print-uris", `${name}=${version}`],
+      {
+        timeoutMs: 60_000,
+      },
+    );
     const m = /^'([^']+)'/m.exec(r.stdout);
     return r.code === 0 && m ? m[1] : undefined;
   }

@@ -9,8 +9,8 @@ import type {
   TraceEntry,
 } from "../core/headers/types.js";
 import type { KernelIdentity } from "../core/identity.js";
-import { adapterFor } from "../distros/registry.js";
 import type { HeaderSource, VersionTarget } from "../core/targets.js";
+import { adapterFor } from "../distros/registry.js";
 import { createHttpClient } from "./http.js";
 import { hostDebianMirrors } from "./private-apt.js";
 import { createSourceLinks, type SourceLinkRegistry } from "./sources/index.js";
@@ -40,7 +40,13 @@ function request(identity: KernelIdentity, options: ResolveOptions): ResolveRequ
     hostArch,
     parsed: identity,
   });
-  return { identity, packages, hostArch, target: options.target, requireVerified: options.requireVerified ?? true };
+  return {
+    identity,
+    packages,
+    hostArch,
+    target: options.target,
+    requireVerified: options.requireVerified ?? true,
+  };
 }
 
 async function mirrorsOf(options: ResolveOptions): Promise<string[]> {
@@ -64,7 +70,10 @@ export async function planHeaders(identity: KernelIdentity, options: ResolveOpti
   });
 }
 
-export async function resolveHeaders(identity: KernelIdentity, options: ResolveOptions): Promise<ResolvedHeaders> {
+export async function resolveHeaders(
+  identity: KernelIdentity,
+  options: ResolveOptions,
+): Promise<ResolvedHeaders> {
   const req = request(identity, options);
   const links = options.links ?? createSourceLinks();
   const ctx = { http: options.http ?? createHttpClient(), hostAptMirrors: await mirrorsOf(options) };
@@ -75,18 +84,41 @@ export async function resolveHeaders(identity: KernelIdentity, options: ResolveO
     if (pending.length === 0) break;
     const impl = links[link.kind];
     if (!impl) {
-      for (const p of pending) trace.push({ source: link.kind, package: p.name, outcome: "miss", reason: "not-applicable", detail: "no implementation for this link kind" });
+      for (const p of pending)
+        trace.push({
+          source: link.kind,
+          package: p.name,
+          outcome: "miss",
+          reason: "not-applicable",
+          detail: "no implementation for this link kind",
+        });
       continue;
     }
     const started = Date.now();
     const out = await impl.resolve(link as never, { ...req, packages: pending }, ctx);
     const ms = Date.now() - started;
     for (const m of out.misses) {
-      trace.push({ source: m.source, package: m.package, outcome: "miss", reason: m.reason, detail: m.detail, ...(m.url ? { url: m.url } : {}), ms });
+      trace.push({
+        source: m.source,
+        package: m.package,
+        outcome: "miss",
+        reason: m.reason,
+        detail: m.detail,
+        ...(m.url ? { url: m.url } : {}),
+        ms,
+      });
     }
     for (const f of out.found) {
       if (req.requireVerified && !f.sha256) {
-        trace.push({ source: f.source, package: f.name, outcome: "miss", reason: "unverified-refused", detail: "no checksum known", url: f.url, ms });
+        trace.push({
+          source: f.source,
+          package: f.name,
+          outcome: "miss",
+          reason: "unverified-refused",
+          detail: "no checksum known",
+          url: f.url,
+          ms,
+        });
         continue;
       }
       trace.push({ source: f.source, package: f.name, outcome: "found", url: f.url, ms });

@@ -23,7 +23,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 /** Prints a failure on stderr (never stdout, which may carry JSON) and returns its exit code. */
 export function reportError(err: unknown): number {
   if (err instanceof CommanderError) {
-    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0)
+      return 0;
     return 2;
   }
   if (err instanceof KmodforgeError) {

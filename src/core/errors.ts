@@ -102,18 +102,22 @@ export class ChecksumMismatchError extends KmodforgeError {
 
 export class VerifyFailedError extends KmodforgeError {
   constructor(check: string, expected: string, actual: string, hint = "") {
-    super("VERIFY_FAILED", `verify gate: ${check} failed: expected ${expected}, got ${actual}${hint ? ` (${hint})` : ""}`, {
-      check,
-      expected,
-      actual,
-    });
+    super(
+      "VERIFY_FAILED",
+      `verify gate: ${check} failed: expected ${expected}, got ${actual}${hint ? ` (${hint})` : ""}`,
+      {
+        check,
+        expected,
+        actual,
+      },
+    );
     this.name = "VerifyFailedError";
   }
 }
 
 /** Shows a user-supplied value safely inside an error message (control characters escaped, long values cut). */
 export function showValue(value: unknown): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
   const escaped = JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
   return escaped;
 }

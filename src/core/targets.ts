@@ -1,8 +1,8 @@
 import { type Document, isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { DISTROS } from "../distros/adapter.js";
 import { ARCHES } from "./arch.js";
 import { KmodforgeError } from "./errors.js";
-import { DISTROS } from "../distros/adapter.js";
 
 /**
  * The supported-target policy (targets/*.yaml): which distribution versions and arches kmodforge builds for,
@@ -18,9 +18,15 @@ export const headerSourceSchema = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("apt"),
     /** `host` = the repositories apt is configured with on the build host or in the builder image. */
-    mirrors: z.array(z.union([z.literal("host"), url])).min(1).default(["host"]),
+    mirrors: z
+      .array(z.union([z.literal("host"), url]))
+      .min(1)
+      .default(["host"]),
     suites: z.array(z.string().regex(/^[a-z0-9-]+$/)).min(1),
-    components: z.array(z.string().regex(/^[a-z0-9/-]+$/)).min(1).default(["main"]),
+    components: z
+      .array(z.string().regex(/^[a-z0-9/-]+$/))
+      .min(1)
+      .default(["main"]),
     /** Keyring used to verify InRelease; absent = use the one apt is configured with, when installed. */
     keyring: z.string().optional(),
   }),
@@ -39,7 +45,11 @@ export const headerSourceSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("koji"), hub: url, signedKeys: z.array(z.string()).default([]) }),
   z.object({ kind: z.literal("debian-snapshot"), base: url }),
   z.object({ kind: z.literal("launchpad"), api: url, archive: z.string().default("ubuntu") }),
-  z.object({ kind: z.literal("vault"), baseurls: z.array(relTemplate).min(1), minors: z.array(z.string()).default([]) }),
+  z.object({
+    kind: z.literal("vault"),
+    baseurls: z.array(relTemplate).min(1),
+    minors: z.array(z.string()).default([]),
+  }),
 ]);
 export type HeaderSource = z.infer<typeof headerSourceSchema>;
 
@@ -69,7 +79,10 @@ export const versionTargetSchema = z.object({
   dockerfile: z.string().optional(),
   compiler: compilerSchema,
   flavours: z.array(z.string()).optional(),
-  minKernel: z.string().regex(/^\d+\.\d+(\.\d+)?$/).optional(),
+  minKernel: z
+    .string()
+    .regex(/^\d+\.\d+(\.\d+)?$/)
+    .optional(),
   pins: z.array(z.string()).default([]),
   exclude: z.array(z.string()).default([]),
   headerSources: z.array(headerSourceSchema).min(1),
@@ -137,6 +150,10 @@ export interface SupportVerdict {
 }
 
 /** Finds the policy entry for a distro version. */
-export function findTarget(policy: TargetsPolicy, distro: string, version: string): VersionTarget | undefined {
+export function findTarget(
+  policy: TargetsPolicy,
+  distro: string,
+  version: string,
+): VersionTarget | undefined {
   return policy.files.find((f) => f.distro === distro)?.versions.find((v) => v.version === version);
 }

@@ -6,7 +6,8 @@ export function scriptsDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "scripts");
 }
 
-export const script = (name: "extract-headers.sh" | "compile-module.sh" | "package-module.sh") => join(scriptsDir(), name);
+export const script = (name: "extract-headers.sh" | "compile-module.sh" | "package-module.sh") =>
+  join(scriptsDir(), name);
 
 /** The sample module shipped with kmodforge, the default module source. */
 export function defaultModuleDir(): string {

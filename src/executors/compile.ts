@@ -1,8 +1,8 @@
 import { mkdir, rmdir } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { runProcess } from "../adapters/run-process.js";
 import type { Arch } from "../core/arch.js";
 import { KmodforgeError } from "../core/errors.js";
-import { runProcess } from "../adapters/run-process.js";
 import { scriptsDir } from "./build-scripts.js";
 
 /**
@@ -31,10 +31,14 @@ function failure(code: number | null, stderr: string): KmodforgeError {
 
 export async function compileModule(req: CompileRequest): Promise<void> {
   if (!req.toolchainRoot) {
-    const r = await runProcess("sh", [join(scriptsDir(), "compile-module.sh"), req.buildDir, req.moduleDir, req.outDir, req.arch], {
-      timeoutMs: 900_000,
-      env: env(req.allowCompilerMismatch),
-    });
+    const r = await runProcess(
+      "sh",
+      [join(scriptsDir(), "compile-module.sh"), req.buildDir, req.moduleDir, req.outDir, req.arch],
+      {
+        timeoutMs: 900_000,
+        env: env(req.allowCompilerMismatch),
+      },
+    );
     if (r.code !== 0) throw failure(r.code, r.stderr);
     return;
   }
@@ -53,14 +57,32 @@ export async function compileModule(req: CompileRequest): Promise<void> {
       const target = join(req.toolchainRoot, to);
       await mkdir(target, { recursive: true });
       const m = await runProcess("mount", ["--bind", from, target], { timeoutMs: 30_000 });
-      if (m.code !== 0) throw new KmodforgeError("EXTERNAL_TOOL_FAILED", `mount --bind ${from} ${target}: ${m.stderr.trim()}`);
+      if (m.code !== 0)
+        throw new KmodforgeError(
+          "EXTERNAL_TOOL_FAILED",
+          `mount --bind ${from} ${target}: ${m.stderr.trim()}`,
+        );
       mounted.push(target);
     }
     const tree = `${inside}/tree/${relative(req.treeRoot, req.buildDir)}`;
     const r = await runProcess(
       "chroot",
-      [req.toolchainRoot, "/bin/sh", `${inside}/scripts/compile-module.sh`, tree, `${inside}/src`, `${inside}/out`, req.arch],
-      { timeoutMs: 900_000, env: { ...env(req.allowCompilerMismatch), PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" } },
+      [
+        req.toolchainRoot,
+        "/bin/sh",
+        `${inside}/scripts/compile-module.sh`,
+        tree,
+        `${inside}/src`,
+        `${inside}/out`,
+        req.arch,
+      ],
+      {
+        timeoutMs: 900_000,
+        env: {
+          ...env(req.allowCompilerMismatch),
+          PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        },
+      },
     );
     if (r.code !== 0) throw failure(r.code, r.stderr);
   } finally {

@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { KmodforgeError } from "../core/errors.js";
 import { runProcess } from "../adapters/run-process.js";
+import { KmodforgeError } from "../core/errors.js";
 import { script } from "./build-scripts.js";
 
 /**
@@ -21,7 +21,10 @@ export interface HeaderTree {
 }
 
 export function treeKey(packageSha256: readonly string[]): string {
-  return createHash("sha256").update([...packageSha256].sort().join("\n")).digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update([...packageSha256].sort().join("\n"))
+    .digest("hex")
+    .slice(0, 32);
 }
 
 export async function headerTree(
@@ -33,19 +36,30 @@ export async function headerTree(
   const cached = existsSync(join(root, ".complete"));
   if (!cached) {
     const temp = `${root}.${process.pid}.${Date.now()}.tmp`;
-    const r = await runProcess("sh", [script("extract-headers.sh"), temp, ...packages.map((p) => p.path)], { timeoutMs: 600_000 });
+    const r = await runProcess("sh", [script("extract-headers.sh"), temp, ...packages.map((p) => p.path)], {
+      timeoutMs: 600_000,
+    });
     if (r.code !== 0) {
       await rm(temp, { recursive: true, force: true });
-      throw new KmodforgeError("EXTERNAL_TOOL_FAILED", `extracting header packages failed: ${r.stderr.trim().slice(-2000)}`);
+      throw new KmodforgeError(
+        "EXTERNAL_TOOL_FAILED",
+        `extracting header packages failed: ${r.stderr.trim().slice(-2000)}`,
+      );
     }
     await runProcess("touch", [join(temp, ".complete")]);
     await rm(root, { recursive: true, force: true });
     await rename(temp, root);
   }
-  const candidates = [join(root, "usr/src", `linux-headers-${kernelRelease}`), join(root, "usr/src/kernels", kernelRelease)];
+  const candidates = [
+    join(root, "usr/src", `linux-headers-${kernelRelease}`),
+    join(root, "usr/src/kernels", kernelRelease),
+  ];
   const buildDir = candidates.find((d) => existsSync(join(d, "Makefile")));
   if (!buildDir) {
-    throw new KmodforgeError("HEADERS_UNAVAILABLE", `the header packages hold no build tree for ${kernelRelease} (looked for ${candidates.join(", ")})`);
+    throw new KmodforgeError(
+      "HEADERS_UNAVAILABLE",
+      `the header packages hold no build tree for ${kernelRelease} (looked for ${candidates.join(", ")})`,
+    );
   }
   return { root, buildDir, cached };
 }

@@ -3,22 +3,22 @@ import { existsSync } from "node:fs";
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { type Arch, normaliseArch } from "../core/arch.js";
-import { cacheKey } from "../core/cache-key.js";
-import { KmodforgeError } from "../core/errors.js";
-import { modinfoTag, readModuleElf } from "../core/elf-modinfo.js";
-import { parseIdentity } from "../core/identity.js";
-import { artifactName } from "../core/naming.js";
-import { findTarget } from "../core/targets.js";
-import { assertVerified, type CheckResult, parseKernelConfig } from "../core/verify/gate.js";
-import { buildMetadata, type BuildMetadata, formatSha256sums } from "../core/verify/metadata.js";
 import { verifyModuleSignature } from "../adapters/module-signature.js";
 import { fetchPackages } from "../adapters/package-cache.js";
 import { resolveHeaders } from "../adapters/resolver.js";
 import { runProcess } from "../adapters/run-process.js";
-import { createSourceLinks } from "../adapters/sources/index.js";
 import { digestSourceDir } from "../adapters/source-digest.js";
+import { createSourceLinks } from "../adapters/sources/index.js";
 import { loadTargets } from "../adapters/targets-fs.js";
+import { type Arch, normaliseArch } from "../core/arch.js";
+import { cacheKey } from "../core/cache-key.js";
+import { modinfoTag, readModuleElf } from "../core/elf-modinfo.js";
+import { KmodforgeError } from "../core/errors.js";
+import { parseIdentity } from "../core/identity.js";
+import { artifactName } from "../core/naming.js";
+import { findTarget } from "../core/targets.js";
+import { assertVerified, type CheckResult, parseKernelConfig } from "../core/verify/gate.js";
+import { type BuildMetadata, buildMetadata, formatSha256sums } from "../core/verify/metadata.js";
 import { defaultModuleDir, script } from "./build-scripts.js";
 import { compileModule } from "./compile.js";
 import { headerTree } from "./header-tree.js";
@@ -65,7 +65,10 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 function hostArch(): Arch {
-  return normaliseArch(process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch) ?? "x86_64";
+  return (
+    normaliseArch(process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch) ??
+    "x86_64"
+  );
 }
 
 export async function buildLocal(req: LocalBuildRequest): Promise<BuildResult> {
@@ -80,24 +83,42 @@ export async function buildLocal(req: LocalBuildRequest): Promise<BuildResult> {
     }
   };
   const parsed = parseIdentity(
-    { kernelRelease: req.kernelRelease, distro: req.distro, distroVersion: req.distroVersion, arch: req.arch, driverVersion: req.driverVersion },
+    {
+      kernelRelease: req.kernelRelease,
+      distro: req.distro,
+      distroVersion: req.distroVersion,
+      arch: req.arch,
+      driverVersion: req.driverVersion,
+    },
     { hostArch: req.hostArch ?? hostArch() },
   );
   if (!parsed.ok) throw parsed.error;
   const identity = parsed.value;
   const policy = await loadTargets(req.targetsDir);
   const target = findTarget(policy, identity.distro, identity.distroVersion);
-  if (!target) throw new KmodforgeError("UNSUPPORTED_TARGET", `${identity.distro} ${identity.distroVersion} is not in the targets policy`);
+  if (!target)
+    throw new KmodforgeError(
+      "UNSUPPORTED_TARGET",
+      `${identity.distro} ${identity.distroVersion} is not in the targets policy`,
+    );
   const cacheDir = req.cacheDir ?? defaultCacheDir();
   const moduleDir = resolve(req.moduleDir ?? defaultModuleDir());
   const started = new Date().toISOString();
 
   const links = createSourceLinks({ aptStateRoot: join(cacheDir, "apt") });
-  const resolved = await step("resolve", () => resolveHeaders(identity, { target, hostArch: req.hostArch ?? hostArch(), links }));
-  const fetched = await step("fetch", () => fetchPackages(resolved, { cacheDir: join(cacheDir, "packages") }));
+  const resolved = await step("resolve", () =>
+    resolveHeaders(identity, { target, hostArch: req.hostArch ?? hostArch(), links }),
+  );
+  const fetched = await step("fetch", () =>
+    fetchPackages(resolved, { cacheDir: join(cacheDir, "packages") }),
+  );
   const tree = await step("extract", () => headerTree(cacheDir, identity.kernelRelease, fetched));
 
-  const work = join(cacheDir, "work", `${identity.kernelRelease}-${identity.arch}-${process.pid}-${Date.now()}`);
+  const work = join(
+    cacheDir,
+    "work",
+    `${identity.kernelRelease}-${identity.arch}-${process.pid}-${Date.now()}`,
+  );
   await rm(work, { recursive: true, force: true });
   try {
     await step("compile", () =>
@@ -112,13 +133,25 @@ export async function buildLocal(req: LocalBuildRequest): Promise<BuildResult> {
       }),
     );
     const koName = (await readdir(work)).find((f) => f.endsWith(".ko"));
-    if (!koName) throw new KmodforgeError("COMPILE_FAILED", `the build produced no .ko (see ${join(work, "build.log")})`);
+    if (!koName)
+      throw new KmodforgeError(
+        "COMPILE_FAILED",
+        `the build produced no .ko (see ${join(work, "build.log")})`,
+      );
     const ko = await readFile(join(work, koName));
     const [kernelConfig, symvers] = await Promise.all([
       readFile(join(tree.buildDir, "include/config/auto.conf"), "utf8"),
       readFile(join(tree.buildDir, "Module.symvers"), "utf8"),
     ]);
-    const checks = await step("verify", async () => assertVerified({ module: ko, kernelRelease: identity.kernelRelease, arch: identity.arch, kernelConfig, symvers }));
+    const checks = await step("verify", async () =>
+      assertVerified({
+        module: ko,
+        kernelRelease: identity.kernelRelease,
+        arch: identity.arch,
+        kernelConfig,
+        symvers,
+      }),
+    );
 
     const info = readModuleElf(ko);
     const moduleName = modinfoTag(info, "name") ?? koName.replace(/\.ko$/, "");
@@ -140,9 +173,25 @@ export async function buildLocal(req: LocalBuildRequest): Promise<BuildResult> {
     await mkdir(artifactDir, { recursive: true });
     const artifact = join(artifactDir, `${name.value}.ko.xz`);
     await step("package", async () => {
-      const signArgs = req.signKey && req.signCert ? [join(tree.buildDir, "scripts/sign-file"), parseKernelConfig(kernelConfig).get("CONFIG_MODULE_SIG_HASH") ?? "sha256", req.signKey, req.signCert] : [];
-      const p = await runProcess("sh", [script("package-module.sh"), join(work, koName), artifact, ...signArgs], { timeoutMs: 300_000 });
-      if (p.code !== 0) throw new KmodforgeError(p.code === 5 ? "SIGNATURE_INVALID" : "EXTERNAL_TOOL_FAILED", `packaging failed: ${p.stderr.trim()}`);
+      const signArgs =
+        req.signKey && req.signCert
+          ? [
+              join(tree.buildDir, "scripts/sign-file"),
+              parseKernelConfig(kernelConfig).get("CONFIG_MODULE_SIG_HASH") ?? "sha256",
+              req.signKey,
+              req.signCert,
+            ]
+          : [];
+      const p = await runProcess(
+        "sh",
+        [script("package-module.sh"), join(work, koName), artifact, ...signArgs],
+        { timeoutMs: 300_000 },
+      );
+      if (p.code !== 0)
+        throw new KmodforgeError(
+          p.code === 5 ? "SIGNATURE_INVALID" : "EXTERNAL_TOOL_FAILED",
+          `packaging failed: ${p.stderr.trim()}`,
+        );
       if (signArgs.length) {
         await verifyModuleSignature(artifact.replace(/\.xz$/, ".signed"), req.signCert!);
         await rm(artifact.replace(/\.xz$/, ".signed"));
@@ -158,7 +207,14 @@ export async function buildLocal(req: LocalBuildRequest): Promise<BuildResult> {
       moduleVersion,
       compilerText,
       kernelCompilerText: (await readFile(join(work, "kernel-compiler.txt"), "utf8")).trim(),
-      headerPackages: fetched.map((f) => ({ name: f.candidate.name, version: f.candidate.version, url: f.candidate.url, sha256: f.sha256, source: f.candidate.source, ...(f.candidate.signedBy ? { signedBy: f.candidate.signedBy } : {}) })),
+      headerPackages: fetched.map((f) => ({
+        name: f.candidate.name,
+        version: f.candidate.version,
+        url: f.candidate.url,
+        sha256: f.sha256,
+        source: f.candidate.source,
+        ...(f.candidate.signedBy ? { signedBy: f.candidate.signedBy } : {}),
+      })),
       cacheKey: key,
       signed: Boolean(req.signKey),
       checks,
@@ -168,7 +224,12 @@ export async function buildLocal(req: LocalBuildRequest): Promise<BuildResult> {
     await writeFile(join(artifactDir, "metadata.json"), `${JSON.stringify(metadata, null, 2)}\n`);
     await copyFile(join(work, "build.log"), join(artifactDir, "build.log"));
     const sums = formatSha256sums(
-      await Promise.all([`${name.value}.ko.xz`, "metadata.json"].map(async (f) => ({ name: f, bytes: await readFile(join(artifactDir, f)) }))),
+      await Promise.all(
+        [`${name.value}.ko.xz`, "metadata.json"].map(async (f) => ({
+          name: f,
+          bytes: await readFile(join(artifactDir, f)),
+        })),
+      ),
     );
     await writeFile(join(artifactDir, "SHA256SUMS"), sums);
     return { artifactDir, artifact, metadata, checks, steps, headersTree: tree.buildDir };

@@ -15,12 +15,54 @@ import { BUILD_CACHE, newestRelease, ROOTS } from "./support.js";
 
 const out = mkdtempSync(join(tmpdir(), "kmodforge-build-"));
 
-const cases: Array<{ name: string; version: string; arch: Arch; pattern: RegExp; root?: string; major: number; btf?: boolean }> = [
-  { name: "bookworm 6.1 amd64", version: "12", arch: "x86_64", pattern: /^linux-headers-6\.1\.0-[0-9]+-amd64$/, major: 12 },
-  { name: "bookworm 6.1 arm64 (cross)", version: "12", arch: "aarch64", pattern: /^linux-headers-6\.1\.0-[0-9]+-arm64$/, major: 12 },
-  { name: "bookworm-security 6.12 amd64 (BTF)", version: "12", arch: "x86_64", pattern: /^linux-headers-6\.12\.[0-9]+\+deb12-amd64$/, major: 12, btf: true },
-  { name: "bullseye 5.10 amd64 (gcc-10)", version: "11", arch: "x86_64", pattern: /^linux-headers-5\.10\.0-[0-9]+-amd64$/, root: "bullseye-build", major: 10 },
-  { name: "trixie 6.12 amd64 (gcc-14)", version: "13", arch: "x86_64", pattern: /^linux-headers-6\.12\.[0-9]+\+deb13-amd64$/, root: "trixie-build", major: 14, btf: true },
+const cases: Array<{
+  name: string;
+  version: string;
+  arch: Arch;
+  pattern: RegExp;
+  root?: string;
+  major: number;
+  btf?: boolean;
+}> = [
+  {
+    name: "bookworm 6.1 amd64",
+    version: "12",
+    arch: "x86_64",
+    pattern: /^linux-headers-6\.1\.0-[0-9]+-amd64$/,
+    major: 12,
+  },
+  {
+    name: "bookworm 6.1 arm64 (cross)",
+    version: "12",
+    arch: "aarch64",
+    pattern: /^linux-headers-6\.1\.0-[0-9]+-arm64$/,
+    major: 12,
+  },
+  {
+    name: "bookworm-security 6.12 amd64 (BTF)",
+    version: "12",
+    arch: "x86_64",
+    pattern: /^linux-headers-6\.12\.[0-9]+\+deb12-amd64$/,
+    major: 12,
+    btf: true,
+  },
+  {
+    name: "bullseye 5.10 amd64 (gcc-10)",
+    version: "11",
+    arch: "x86_64",
+    pattern: /^linux-headers-5\.10\.0-[0-9]+-amd64$/,
+    root: "bullseye-build",
+    major: 10,
+  },
+  {
+    name: "trixie 6.12 amd64 (gcc-14)",
+    version: "13",
+    arch: "x86_64",
+    pattern: /^linux-headers-6\.12\.[0-9]+\+deb13-amd64$/,
+    root: "trixie-build",
+    major: 14,
+    btf: true,
+  },
 ];
 
 describe("building the sample module against real Debian headers", () => {
@@ -58,9 +100,14 @@ describe("building the sample module against real Debian headers", () => {
 
   it("refuses a kernel whose compiler this host lacks, naming both compilers", async () => {
     const kernel = await newestRelease("13", "x86_64", /^linux-headers-6\.12\.[0-9]+\+deb13-amd64$/);
-    const err = await buildLocal({ kernelRelease: kernel, distro: "debian", distroVersion: "13", arch: "x86_64", outDir: out, cacheDir: BUILD_CACHE }).catch(
-      (e: unknown) => e,
-    );
+    const err = await buildLocal({
+      kernelRelease: kernel,
+      distro: "debian",
+      distroVersion: "13",
+      arch: "x86_64",
+      outDir: out,
+      cacheDir: BUILD_CACHE,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KmodforgeError);
     expect((err as KmodforgeError).code).toBe("COMPILER_MISMATCH");
     expect((err as Error).message).toMatch(/gcc-14/);

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import type { Arch } from "../../src/core/arch.js";
 import { PrivateApt } from "../../src/adapters/private-apt.js";
+import type { Arch } from "../../src/core/arch.js";
 
 export const TEST_CACHE = process.env.KMODFORGE_TEST_CACHE ?? "/var/cache/kmodforge-test";
 export const BUILD_CACHE = join(TEST_CACHE, "build-cache");

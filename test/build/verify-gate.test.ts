@@ -7,7 +7,7 @@ import { collectModuleFiles } from "../../src/adapters/module-files.js";
 import { verifyModuleSignature } from "../../src/adapters/module-signature.js";
 import { KmodforgeError, VerifyFailedError } from "../../src/core/errors.js";
 import { assertVerified, runVerifyChecks, type VerifyInput } from "../../src/core/verify/gate.js";
-import { buildLocal, type BuildResult } from "../../src/executors/local.js";
+import { type BuildResult, buildLocal } from "../../src/executors/local.js";
 import { BUILD_CACHE, newestRelease } from "./support.js";
 
 /** Every check of the verify gate, passing on a real build and failing on each kind of wrong input. */
@@ -18,7 +18,14 @@ let good: VerifyInput;
 
 beforeAll(async () => {
   const kernel = await newestRelease("12", "x86_64", /^linux-headers-6\.1\.0-[0-9]+-amd64$/);
-  built = await buildLocal({ kernelRelease: kernel, distro: "debian", distroVersion: "12", arch: "x86_64", outDir: work, cacheDir: BUILD_CACHE });
+  built = await buildLocal({
+    kernelRelease: kernel,
+    distro: "debian",
+    distroVersion: "12",
+    arch: "x86_64",
+    outDir: work,
+    cacheDir: BUILD_CACHE,
+  });
   good = {
     module: execFileSync("xz", ["-dc", built.artifact]),
     kernelRelease: kernel,
@@ -52,7 +59,11 @@ describe("verify gate", () => {
 
   it("fails on a wrong kernel release, naming both values", () => {
     const err = failedCheck({ ...good, kernelRelease: "6.1.0-1-amd64" });
-    expect(err.details).toMatchObject({ check: "vermagic-release", expected: "6.1.0-1-amd64", actual: good.kernelRelease });
+    expect(err.details).toMatchObject({
+      check: "vermagic-release",
+      expected: "6.1.0-1-amd64",
+      actual: good.kernelRelease,
+    });
   });
 
   it("fails on a wrong arch", () => {
@@ -76,7 +87,9 @@ describe("verify gate", () => {
   });
 
   it("fails on something that is not a kernel module", () => {
-    expect(failedCheck({ ...good, module: Buffer.from("not an ELF file at all, just text") }).details.check).toBe("elf");
+    expect(
+      failedCheck({ ...good, module: Buffer.from("not an ELF file at all, just text") }).details.check,
+    ).toBe("elf");
   });
 
   it("refuses a tampered artifact through SHA256SUMS", async () => {
@@ -84,9 +97,11 @@ describe("verify gate", () => {
     const tampered = join(work, "tampered");
     execFileSync("cp", ["-r", built.artifactDir, tampered]);
     const file = join(tampered, built.artifact.split("/").pop()!);
-    bytes[bytes.length - 40] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 40) ^ 0xff, bytes.length - 40);
     writeFileSync(file, bytes);
-    expect(() => execFileSync("sha256sum", ["--quiet", "-c", "SHA256SUMS"], { cwd: tampered, stdio: "pipe" })).toThrow();
+    expect(() =>
+      execFileSync("sha256sum", ["--quiet", "-c", "SHA256SUMS"], { cwd: tampered, stdio: "pipe" }),
+    ).toThrow();
     const err = await collectModuleFiles([tampered]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KmodforgeError);
     expect((err as KmodforgeError).code).toBe("CHECKSUM_MISMATCH");
@@ -97,14 +112,39 @@ describe("signing", () => {
   it("signs before compression and the signature verifies; another certificate does not", async () => {
     const keys = mkdtempSync(join(tmpdir(), "kmodforge-keys-"));
     const makeKey = (name: string) =>
-      execFileSync("openssl", ["req", "-new", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", `/CN=${name}`,
-        "-keyout", join(keys, `${name}.key`), "-outform", "DER", "-out", join(keys, `${name}.der`)], { stdio: "pipe" });
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-new",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          `/CN=${name}`,
+          "-keyout",
+          join(keys, `${name}.key`),
+          "-outform",
+          "DER",
+          "-out",
+          join(keys, `${name}.der`),
+        ],
+        { stdio: "pipe" },
+      );
     makeKey("signer");
     makeKey("stranger");
     const signed = await buildLocal({
-      kernelRelease: good.kernelRelease, distro: "debian", distroVersion: "12", arch: "x86_64",
-      outDir: join(work, "signed"), cacheDir: BUILD_CACHE,
-      signKey: join(keys, "signer.key"), signCert: join(keys, "signer.der"),
+      kernelRelease: good.kernelRelease,
+      distro: "debian",
+      distroVersion: "12",
+      arch: "x86_64",
+      outDir: join(work, "signed"),
+      cacheDir: BUILD_CACHE,
+      signKey: join(keys, "signer.key"),
+      signCert: join(keys, "signer.der"),
     });
     expect(signed.metadata.signed).toBe(true);
     const ko = join(keys, "module.ko");

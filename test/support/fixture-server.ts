@@ -68,7 +68,11 @@ export async function startFixtureServer(routes: Record<string, Route> = {}): Pr
       }
     }
     if (fault?.kind === "slow") await new Promise((r) => setTimeout(r, fault.delayMs));
-    const headers = { "content-type": "application/octet-stream", "content-length": String(body.length), ...route.headers };
+    const headers = {
+      "content-type": "application/octet-stream",
+      "content-length": String(body.length),
+      ...route.headers,
+    };
     if (fault?.kind === "truncate") {
       res.writeHead(200, headers);
       // Destroy only once the partial body is flushed; destroying at once drops it and looks like a reset.

@@ -51,7 +51,12 @@ export function createAptLink(options: AptLinkOptions = {}): SourceLink<AptSourc
         for (const mirror of mirrors) {
           for (const suite of link.suites) {
             const base = `${mirror.replace(/\/$/, "")}/dists/${suite}`;
-            planned.push({ source: `apt:${suite}`, package: spec.name, url: `${base}/InRelease`, kind: "index" });
+            planned.push({
+              source: `apt:${suite}`,
+              package: spec.name,
+              url: `${base}/InRelease`,
+              kind: "index",
+            });
             for (const component of link.components) {
               const arch = deb === "all" ? ARCH_FACTS[req.identity.arch].deb : deb;
               planned.push({
@@ -75,7 +80,8 @@ export function createAptLink(options: AptLinkOptions = {}): SourceLink<AptSourc
             source: "apt",
             package: spec.name,
             reason: "not-applicable",
-            detail: "this link reads the host's Debian apt configuration; other apt repositories are resolved in their builder image",
+            detail:
+              "this link reads the host's Debian apt configuration; other apt repositories are resolved in their builder image",
           });
         return outcome;
       }
@@ -86,7 +92,12 @@ export function createAptLink(options: AptLinkOptions = {}): SourceLink<AptSourc
           const pkg = await apt.show(spec.name);
           const url = pkg ? await apt.uri(pkg.name, pkg.version) : undefined;
           if (!pkg || !url) {
-            outcome.misses.push({ source, package: spec.name, reason: "not-found", detail: `${spec.name} is not in ${apt.codename} (any pocket) for ${apt.debArch}` });
+            outcome.misses.push({
+              source,
+              package: spec.name,
+              reason: "not-found",
+              detail: `${spec.name} is not in ${apt.codename} (any pocket) for ${apt.debArch}`,
+            });
             continue;
           }
           outcome.found.push({
@@ -101,7 +112,12 @@ export function createAptLink(options: AptLinkOptions = {}): SourceLink<AptSourc
             source,
           });
         } catch (err) {
-          outcome.misses.push({ source, package: spec.name, reason: "unreachable", detail: (err as Error).message });
+          outcome.misses.push({
+            source,
+            package: spec.name,
+            reason: "unreachable",
+            detail: (err as Error).message,
+          });
         }
       }
       return outcome;

@@ -14,7 +14,9 @@ export function createSourceLinks(
   options: { limits?: Partial<LinkLimits>; aptStateRoot?: string } = {},
 ): SourceLinkRegistry {
   return {
-    apt: createAptLink(options.aptStateRoot ? { stateRoot: options.aptStateRoot } : {}) as unknown as SourceLink,
+    apt: createAptLink(
+      options.aptStateRoot ? { stateRoot: options.aptStateRoot } : {},
+    ) as unknown as SourceLink,
     ...createArchiveSourceLinks(options),
   };
 }

@@ -10,28 +10,55 @@ export function registerBuild(program: Command): void {
       "Build the module for one kernel: resolve → fetch → extract → compile → verify → package. Writes <out>/<artifact>/ with the .ko.xz, metadata.json, SHA256SUMS and build.log.",
     )
     .requiredOption("--kernel <release>", "kernel release as uname -r prints it, e.g. 6.1.0-18-amd64")
-    .requiredOption("--distro <name>", "distribution: ubuntu, debian, fedora, centos, almalinux, rocky, amazonlinux")
+    .requiredOption(
+      "--distro <name>",
+      "distribution: ubuntu, debian, fedora, centos, almalinux, rocky, amazonlinux",
+    )
     .requiredOption("--distro-version <version>", "distribution version, e.g. 12, 22.04, 9, 2023")
     .requiredOption("--arch <arch>", "x86_64 or aarch64 (amd64 and arm64 accepted)")
-    .option("--driver-version <version>", "version recorded in the artifact name (default: the module's MODULE_VERSION)")
+    .option(
+      "--driver-version <version>",
+      "version recorded in the artifact name (default: the module's MODULE_VERSION)",
+    )
     .option("--source <dir>", "module source directory (default: the sample module in kernel-module/)")
     .option("--out <dir>", "output directory", "out")
     .option("--executor <kind>", "where to build: local (this host)", "local")
     .option("--targets <dir>", "targets policy directory (default: the repository's targets/)")
-    .option("--cache-dir <dir>", "package, header tree and apt cache (default: $KMODFORGE_CACHE or ~/.cache/kmodforge)")
-    .option("--toolchain-root <dir>", "a root filesystem of the kernel's own suite to compile in (chroot), when this host lacks its compiler")
-    .option("--allow-compiler-mismatch", "build even when the compiler's major version differs from the kernel's")
+    .option(
+      "--cache-dir <dir>",
+      "package, header tree and apt cache (default: $KMODFORGE_CACHE or ~/.cache/kmodforge)",
+    )
+    .option(
+      "--toolchain-root <dir>",
+      "a root filesystem of the kernel's own suite to compile in (chroot), when this host lacks its compiler",
+    )
+    .option(
+      "--allow-compiler-mismatch",
+      "build even when the compiler's major version differs from the kernel's",
+    )
     .option("--sign-key <file>", "private key for sign-file (signs before compression)")
     .option("--sign-cert <file>", "X.509 certificate matching --sign-key")
     .option("--json", "print the result as JSON")
     .action(async (opts) => {
       if (opts.executor !== "local") {
         throw new InvalidInputError([
-          { field: "executor", given: String(opts.executor), expected: "local", message: `executor: ${JSON.stringify(opts.executor)} is not available from the CLI; expected local (use \`dagger call build\` for containers)` },
+          {
+            field: "executor",
+            given: String(opts.executor),
+            expected: "local",
+            message: `executor: ${JSON.stringify(opts.executor)} is not available from the CLI; expected local (use \`dagger call build\` for containers)`,
+          },
         ]);
       }
       if (Boolean(opts.signKey) !== Boolean(opts.signCert)) {
-        throw new InvalidInputError([{ field: "sign-cert", given: "", expected: "--sign-key and --sign-cert together", message: "--sign-key and --sign-cert go together" }]);
+        throw new InvalidInputError([
+          {
+            field: "sign-cert",
+            given: "",
+            expected: "--sign-key and --sign-cert together",
+            message: "--sign-key and --sign-cert go together",
+          },
+        ]);
       }
       const result = await buildLocal({
         kernelRelease: opts.kernel,

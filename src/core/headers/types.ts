@@ -1,7 +1,7 @@
+import type { HeaderPackageSpec } from "../../distros/adapter.js";
 import type { Arch } from "../arch.js";
 import type { KernelIdentity } from "../identity.js";
 import type { HeaderSource, VersionTarget } from "../targets.js";
-import type { HeaderPackageSpec } from "../../distros/adapter.js";
 
 /**
  * The contract between header resolution and the build: resolve produces a plain, serialisable plan (packages,

@@ -1,6 +1,6 @@
 import { ARCH_FACTS, type Arch } from "../arch.js";
-import { VerifyFailedError } from "../errors.js";
 import { modinfoTag, readElfLayout, readModuleElf } from "../elf-modinfo.js";
+import { VerifyFailedError } from "../errors.js";
 import { hexCrc, importedCrcs, parseSymvers } from "./modversions.js";
 
 /**
@@ -77,7 +77,12 @@ export function runVerifyChecks(input: VerifyInput): CheckResult[] {
 
   const vermagic = (modinfoTag(info, "vermagic") ?? "").trim();
   const [release = "", ...flags] = vermagic.split(/\s+/);
-  results.push({ check: "vermagic-release", ok: release === input.kernelRelease, expected: input.kernelRelease, actual: release });
+  results.push({
+    check: "vermagic-release",
+    ok: release === input.kernelRelease,
+    expected: input.kernelRelease,
+    actual: release,
+  });
 
   const expectedFlags = input.referenceVermagic
     ? input.referenceVermagic.trim().split(/\s+/).slice(1)
@@ -88,7 +93,9 @@ export function runVerifyChecks(input: VerifyInput): CheckResult[] {
     ok: flagsOk,
     expected: expectedFlags.join(" "),
     actual: flags.join(" "),
-    detail: input.referenceVermagic ? "compared with an in-tree module" : "derived from the kernel configuration",
+    detail: input.referenceVermagic
+      ? "compared with an in-tree module"
+      : "derived from the kernel configuration",
   });
 
   const exported = parseSymvers(input.symvers);
@@ -103,12 +110,23 @@ export function runVerifyChecks(input: VerifyInput): CheckResult[] {
   results.push({
     check: "symbol-crcs",
     ok: bad.length === 0 && (!modversions || imported.size > 0),
-    expected: modversions ? `${imported.size} imported CRCs equal to Module.symvers` : "no CRCs (MODVERSIONS off)",
-    actual: bad.length ? bad.slice(0, 5).join("; ") : imported.size ? `${imported.size} CRCs match` : "no CRCs in module",
+    expected: modversions
+      ? `${imported.size} imported CRCs equal to Module.symvers`
+      : "no CRCs (MODVERSIONS off)",
+    actual: bad.length
+      ? bad.slice(0, 5).join("; ")
+      : imported.size
+        ? `${imported.size} CRCs match`
+        : "no CRCs in module",
   });
 
   const license = modinfoTag(info, "license");
-  results.push({ check: "license", ok: Boolean(license), expected: "a MODULE_LICENSE", actual: license ?? "none" });
+  results.push({
+    check: "license",
+    ok: Boolean(license),
+    expected: "a MODULE_LICENSE",
+    actual: license ?? "none",
+  });
   return results;
 }
 

@@ -40,7 +40,5 @@ export function buildMetadata(input: BuildMetadataInput): BuildMetadata {
 
 /** `SHA256SUMS` text in the coreutils format for the given files (name → bytes). */
 export function formatSha256sums(files: ReadonlyArray<{ name: string; bytes: Uint8Array }>): string {
-  return files
-    .map((f) => `${createHash("sha256").update(f.bytes).digest("hex")}  ${f.name}\n`)
-    .join("");
+  return files.map((f) => `${createHash("sha256").update(f.bytes).digest("hex")}  ${f.name}\n`).join("");
 }

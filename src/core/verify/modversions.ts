@@ -32,7 +32,8 @@ export function importedCrcs(layout: ElfLayout): CrcTable {
   if (extCrcs && extNames) {
     const names = extNames.toString("latin1").split("\0").filter(Boolean);
     names.forEach((name, i) => {
-      if (i * 4 + 4 <= extCrcs.length) table.set(name, le ? extCrcs.readUInt32LE(i * 4) : extCrcs.readUInt32BE(i * 4));
+      if (i * 4 + 4 <= extCrcs.length)
+        table.set(name, le ? extCrcs.readUInt32LE(i * 4) : extCrcs.readUInt32BE(i * 4));
     });
   }
   return table;

@@ -16,10 +16,15 @@ export interface SplitSignature {
 export function splitModuleSignature(bytes: Uint8Array): SplitSignature | undefined {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = Buffer.from(SIGNATURE_MAGIC, "latin1");
-  if (buf.length < magic.length + 12 || !buf.subarray(buf.length - magic.length).equals(magic)) return undefined;
+  if (buf.length < magic.length + 12 || !buf.subarray(buf.length - magic.length).equals(magic))
+    return undefined;
   const info = buf.length - magic.length - 12;
   const sigLen = buf.readUInt32BE(info + 8);
   const sigStart = info - sigLen;
   if (sigStart < 0) return undefined;
-  return { content: buf.subarray(0, sigStart), signature: buf.subarray(sigStart, info), idType: buf[info + 2]! };
+  return {
+    content: buf.subarray(0, sigStart),
+    signature: buf.subarray(sigStart, info),
+    idType: buf[info + 2]!,
+  };
 }
