@@ -190,6 +190,21 @@ export class PrivateApt {
     return r.code === 0 && m ? m[1] : undefined;
   }
 
+  /** The suite (pocket) a package version is published in, e.g. `bookworm-security`, from `apt-cache policy`. */
+  async suiteOf(name: string, version: string): Promise<string | undefined> {
+    if (!PACKAGE_NAME.test(name)) return undefined;
+    await this.ensure();
+    const r = await runProcess("apt-cache", [...this.options(), "policy", name], { timeoutMs: 60_000 });
+    const lines = r.stdout.split("\n");
+    const at = lines.findIndex((l) => l.replace("***", "").trim().split(/\s+/)[0] === version);
+    for (const line of lines.slice(at + 1)) {
+      const m = /^\s+-?\d+\s+\S+\s+([a-z0-9-]+)\/[a-z0-9/-]+\s/.exec(line);
+      if (m) return m[1];
+      if (!/^\s+-?\d+\s/.test(line)) break;
+    }
+    return undefined;
+  }
+
   /** Package names matching an anchored regular expression (apt-cache's own regex syntax). */
   async names(pattern: string): Promise<string[]> {
     await this.ensure();

@@ -4,24 +4,19 @@ import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promi
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { verifyModuleSignature } from "../adapters/module-signature.js";
-import { fetchPackages } from "../adapters/package-cache.js";
-import { resolveHeaders } from "../adapters/resolver.js";
 import { runProcess } from "../adapters/run-process.js";
 import { digestSourceDir } from "../adapters/source-digest.js";
-import { createSourceLinks } from "../adapters/sources/index.js";
-import { loadTargets } from "../adapters/targets-fs.js";
 import { type Arch, normaliseArch } from "../core/arch.js";
 import { cacheKey } from "../core/cache-key.js";
 import { modinfoTag, readModuleElf } from "../core/elf-modinfo.js";
 import { KmodforgeError } from "../core/errors.js";
 import { parseIdentity } from "../core/identity.js";
 import { artifactName } from "../core/naming.js";
-import { findTarget } from "../core/targets.js";
 import { assertVerified, type CheckResult, parseKernelConfig } from "../core/verify/gate.js";
 import { type BuildMetadata, buildMetadata, formatSha256sums } from "../core/verify/metadata.js";
 import { defaultModuleDir, script } from "./build-scripts.js";
 import { compileModule } from "./compile.js";
-import { headerTree } from "./header-tree.js";
+import { prepareHeaders } from "./prepare-headers.js";
 
 /**
  * The local executor: resolve → fetch → extract → compile → verify → package, on this host (or with the compile
@@ -60,16 +55,14 @@ export interface BuildResult {
   headersTree: string;
 }
 
+export function hostArch(): Arch {
+  return normaliseArch(process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch) ?? "x86_64";
+}
+
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.KMODFORGE_CACHE ?? join(homedir(), ".cache", "kmodforge");
 }
 
-function hostArch(): Arch {
-  return (
-    normaliseArch(process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch) ??
-    "x86_64"
-  );
-}
 
 export async function buildLocal(req: LocalBuildRequest): Promise<BuildResult> {
   const steps: Record<string, number> = {};
@@ -94,25 +87,15 @@ export async function buildLocal(req: LocalBuildRequest): Promise<BuildResult> {
   );
   if (!parsed.ok) throw parsed.error;
   const identity = parsed.value;
-  const policy = await loadTargets(req.targetsDir);
-  const target = findTarget(policy, identity.distro, identity.distroVersion);
-  if (!target)
-    throw new KmodforgeError(
-      "UNSUPPORTED_TARGET",
-      `${identity.distro} ${identity.distroVersion} is not in the targets policy`,
-    );
   const cacheDir = req.cacheDir ?? defaultCacheDir();
   const moduleDir = resolve(req.moduleDir ?? defaultModuleDir());
   const started = new Date().toISOString();
-
-  const links = createSourceLinks({ aptStateRoot: join(cacheDir, "apt") });
-  const resolved = await step("resolve", () =>
-    resolveHeaders(identity, { target, hostArch: req.hostArch ?? hostArch(), links }),
-  );
-  const fetched = await step("fetch", () =>
-    fetchPackages(resolved, { cacheDir: join(cacheDir, "packages") }),
-  );
-  const tree = await step("extract", () => headerTree(cacheDir, identity.kernelRelease, fetched));
+  const { fetched, tree } = await prepareHeaders(identity, {
+    cacheDir,
+    hostArch: req.hostArch ?? hostArch(),
+    ...(req.targetsDir ? { targetsDir: req.targetsDir } : {}),
+    step,
+  });
 
   const work = join(
     cacheDir,

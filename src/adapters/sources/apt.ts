@@ -91,6 +91,7 @@ export function createAptLink(options: AptLinkOptions = {}): SourceLink<AptSourc
         try {
           const pkg = await apt.show(spec.name);
           const url = pkg ? await apt.uri(pkg.name, pkg.version) : undefined;
+          const suite = pkg ? await apt.suiteOf(pkg.name, pkg.version) : undefined;
           if (!pkg || !url) {
             outcome.misses.push({
               source,
@@ -109,7 +110,7 @@ export function createAptLink(options: AptLinkOptions = {}): SourceLink<AptSourc
             sha256: pkg.sha256,
             size: pkg.size,
             signedBy: "debian-archive-keyring (InRelease verified by apt)",
-            source,
+            source: suite ? `apt:${suite}` : source,
           });
         } catch (err) {
           outcome.misses.push({

@@ -5,12 +5,14 @@ import { registerDiff } from "./diff.js";
 import { registerDispatch } from "./dispatch.js";
 import { registerIdentity } from "./identity.js";
 import { registerMatrix } from "./matrix.js";
+import { registerResolve } from "./resolve.js";
 import { registerSweep } from "./sweep.js";
 import { registerVerify } from "./verify.js";
 
 /** Every CLI command registers itself here, in the order `kmodforge --help` lists them. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerIdentity,
+  registerResolve,
   registerBuild,
   registerVerify,
   registerMatrix,

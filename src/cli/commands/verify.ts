@@ -2,7 +2,9 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { collectModuleFiles } from "../../adapters/module-files.js";
 import { KmodforgeError } from "../../core/errors.js";
-import { parseIdentity } from "../../core/identity.js";
+import { type KernelIdentity, parseIdentity } from "../../core/identity.js";
+import { defaultCacheDir, hostArch } from "../../executors/local.js";
+import { verifyStatic } from "../../executors/verify-static.js";
 import {
   bootTestForIdentity,
   defaultBootCacheDir,
@@ -35,7 +37,7 @@ export function registerVerify(program: Command): void {
   program
     .command("verify")
     .description(
-      "Verify built modules against a kernel. With --boot: boot the distribution's real kernel image for that release " +
+      "Verify built modules against a kernel. Without --boot: the static gate (vermagic release and flags, ELF machine, imported symbol CRCs against the kernel's Module.symvers). With --boot: boot the distribution's real kernel image for that release " +
         "under QEMU (software emulation, ~10 s), insmod the module(s), exercise them, rmmod them, and report what the " +
         "kernel said. Exit 0 only when every module loaded, passed the exercise and unloaded cleanly.",
     )
@@ -69,12 +71,6 @@ export function registerVerify(program: Command): void {
     .option("--serial-log <file>", "write the guest's full serial console here")
     .option("--json", "print the result as JSON on stdout")
     .action(async (opts: VerifyOptions) => {
-      if (!opts.boot) {
-        throw new KmodforgeError(
-          "INVALID_INPUT",
-          "verify needs --boot (the load test); the static checks run as part of build",
-        );
-      }
       const id = parseIdentity({
         kernelRelease: opts.kernel,
         distro: opts.distro,
@@ -82,6 +78,10 @@ export function registerVerify(program: Command): void {
         arch: opts.arch,
       });
       if (!id.ok) throw id.error;
+      if (!opts.boot) {
+        await runStatic(id.value, opts);
+        return;
+      }
       const timeoutSec = Number(opts.timeout);
       if (!Number.isInteger(timeoutSec) || timeoutSec < 10 || timeoutSec > 3600) {
         throw new KmodforgeError(
@@ -108,6 +108,29 @@ export function registerVerify(program: Command): void {
         process.exitCode = new KmodforgeError("VERIFY_FAILED", "load test failed").exitCode;
       }
     });
+}
+
+/** The static gate: vermagic, ELF machine and symbol CRCs against the kernel's own headers. */
+async function runStatic(identity: KernelIdentity, opts: VerifyOptions): Promise<void> {
+  const modules = await collectModuleFiles(opts.module);
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const report = [];
+  for (const module of modules) {
+    const checks = await verifyStatic({ identity, module, cacheDir, hostArch: hostArch() });
+    report.push({ module, ok: checks.every((c) => c.ok), checks });
+  }
+  if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else
+    for (const r of report) {
+      process.stdout.write(`${r.ok ? "PASSED" : "FAILED"} ${r.module}\n`);
+      for (const c of r.checks) process.stdout.write(`  ${c.ok ? "✓" : "✗"} ${c.check}: ${c.ok ? c.actual : `expected ${c.expected}, got ${c.actual}`}\n`);
+    }
+  const failed = report.flatMap((r) => r.checks.filter((c) => !c.ok));
+  if (failed.length) {
+    const first = failed[0]!;
+    process.stderr.write(`kmodforge: verify gate: ${first.check} failed: expected ${first.expected}, got ${first.actual}\n`);
+    process.exitCode = new KmodforgeError("VERIFY_FAILED", "verify failed").exitCode;
+  }
 }
 
 function renderText(r: IdentityBootTestResult): string {
