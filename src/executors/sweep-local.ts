@@ -7,8 +7,8 @@ export type EntryBuilder = (
 ) => Promise<{ ok: true; artifact?: string } | { ok: false; code?: string; detail: string }>;
 
 export interface LocalBuilderOptions {
-  /** Module source directory. */
-  moduleDir: string;
+  /** Module source directory (default: the sample module). */
+  moduleDir?: string;
   /** Where built artifacts go. */
   outDir: string;
 }
@@ -41,7 +41,7 @@ export async function loadLocalBuilder(options: LocalBuilderOptions): Promise<En
         distro: entry.identity.distro,
         distroVersion: entry.identity.distroVersion,
         arch: entry.identity.arch,
-        moduleDir: options.moduleDir,
+        ...(options.moduleDir ? { moduleDir: options.moduleDir } : {}),
         outDir: options.outDir,
         ...(entry.headers.kind === "files" ? { headerFiles: entry.headers.files } : {}),
       })) as { artifact?: string; path?: string } | undefined;

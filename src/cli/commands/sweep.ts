@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { buildEntries } from "../../adapters/sweep-build.js";
 import { commitOps, getChunk, pruneGenerations, putChunkSet, putMatrix } from "../../adapters/sweep-state.js";
 import { InvalidInputError } from "../../core/errors.js";
+import { matchesPattern } from "../../core/support.js";
 import {
   chunkEntries,
   chunkSetKey,
@@ -55,6 +56,11 @@ export function registerSweep(program: Command): void {
     )
     .option("--limit <n>", "build at most this many entries this run", intOption("limit", 1, 1e9))
     .option(
+      "--only <pattern>",
+      "schedule only entries whose id (distro/version/arch/release) matches this glob, e.g. 'debian/12/*' (repeatable)",
+      collect,
+    )
+    .option(
       "--executor <kind>",
       "none (print --format output), github (workflow_dispatch per chunk) or local",
       "none",
@@ -62,7 +68,10 @@ export function registerSweep(program: Command): void {
     .option("--format <format>", "fan-out output for --executor none: github-matrix | gitlab | json", "json")
     .option("--page <n>", "page for github-matrix/gitlab output", intOption("page", 0, 1e6), 0)
     .option("--build-chunk <ref>", "build one stored chunk (chunks/<set>#<i>) locally and record the results")
-    .option("--module-dir <dir>", "module source for --executor local / --build-chunk", ".")
+    .option(
+      "--module-dir <dir>",
+      "module source for --executor local / --build-chunk (default: the sample module in kernel-module/)",
+    )
     .option("--artifacts <dir>", "output directory for local builds", ".kmodforge/artifacts")
     .option(
       "--keep-generations <n>",
@@ -100,7 +109,9 @@ export function registerSweep(program: Command): void {
       const { matrix, skipped, unmapped } = await discoverAndBuild(discover, log);
       const matrixKey = await putMatrix(store, matrix);
       const { diff, generation } = await diffAgainstStore(store, matrix, opts);
-      const work = opts.limit ? diff.work.slice(0, opts.limit) : diff.work;
+      const only: string[] = opts.only ?? [];
+      const wanted = only.length ? diff.work.filter((e) => only.some((p) => matchesPattern(p, e.id))) : diff.work;
+      const work = opts.limit ? wanted.slice(0, opts.limit) : wanted;
       const set = chunkEntries(work, opts.size);
       await putChunkSet(store, set, (d, t) => (d % 100 === 0 || d === t) && log(`stored ${d}/${t} chunks`));
       const base = {
