@@ -20,6 +20,6 @@ if [ "$#" -eq 6 ]; then
   tail -c 28 "$work/module.ko" | grep -q '~Module signature appended~' \
     || { echo "package-module: signature trailer missing after signing" >&2; exit 5; }
 fi
-xz --check=crc32 --lzma2=preset=9 --stdout "$work/module.ko" > "$work/module.ko.xz"
+xz --check=crc32 -6 --stdout "$work/module.ko" > "$work/module.ko.xz"
 mv "$work/module.ko.xz" "$dest"
 if [ "$#" -eq 6 ]; then cp "$work/module.ko" "${dest%.xz}.signed"; fi

@@ -76,7 +76,8 @@ export async function resolveHeaders(
 ): Promise<ResolvedHeaders> {
   const req = request(identity, options);
   const links = options.links ?? createSourceLinks();
-  const ctx = { http: options.http ?? createHttpClient(), hostAptMirrors: await mirrorsOf(options) };
+  // Resolution asks the links themselves; only planning needs the host mirror list (an apt-get call).
+  const ctx = { http: options.http ?? createHttpClient(), hostAptMirrors: options.hostAptMirrors ?? [] };
   const chosen: PackageCandidate[] = [];
   const trace: TraceEntry[] = [];
   let pending = req.packages;

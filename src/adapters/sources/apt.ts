@@ -1,10 +1,11 @@
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { ARCH_FACTS, type Arch } from "../../core/arch.js";
 import type { LinkOutcome, PlannedUrl, ResolveRequest, SourceLink } from "../../core/headers/types.js";
 import type { HeaderSource } from "../../core/targets.js";
 import type { HeaderPackageSpec } from "../../distros/adapter.js";
-import { PrivateApt } from "../private-apt.js";
+import { type DebPackage, PrivateApt } from "../private-apt.js";
 
 type AptSource = Extract<HeaderSource, { kind: "apt" }>;
 
@@ -26,6 +27,40 @@ export function defaultAptStateRoot(env: NodeJS.ProcessEnv = process.env): strin
 
 function packageArch(spec: HeaderPackageSpec, req: ResolveRequest): Arch {
   return spec.arch === "host" ? req.hostArch : req.identity.arch;
+}
+
+interface Lookup {
+  pkg?: DebPackage;
+  url?: string;
+  suite?: string;
+}
+
+/**
+ * One package's candidate, URL and suite. apt answers each in a few hundred ms, so answers are kept beside the
+ * package lists and reused until the lists are refreshed (the `updated` stamp changes).
+ */
+async function lookup(apt: PrivateApt, name: string): Promise<Lookup> {
+  await apt.update();
+  const memoFile = join(apt.dir, "lookups.json");
+  const stamp = await readFile(join(apt.dir, "updated"), "utf8").catch(() => "");
+  let memo: { stamp: string; entries: Record<string, Lookup> } = { stamp, entries: {} };
+  try {
+    const saved = JSON.parse(await readFile(memoFile, "utf8")) as typeof memo;
+    if (saved.stamp === stamp) memo = saved;
+  } catch {
+    // no memo yet
+  }
+  const hit = memo.entries[name];
+  if (hit?.pkg && hit.url) return hit;
+  const pkg = await apt.show(name);
+  const found: Lookup = pkg ? { pkg, url: await apt.uri(pkg.name, pkg.version), suite: await apt.suiteOf(pkg.name, pkg.version) } : {};
+  if (pkg && found.url) {
+    memo.entries[name] = found;
+    const temp = `${memoFile}.${process.pid}.${Date.now()}`;
+    await writeFile(temp, JSON.stringify(memo));
+    await rename(temp, memoFile);
+  }
+  return found;
 }
 
 export function createAptLink(options: AptLinkOptions = {}): SourceLink<AptSource> {
@@ -89,9 +124,7 @@ export function createAptLink(options: AptLinkOptions = {}): SourceLink<AptSourc
         const apt = aptFor(req.identity.distroVersion, packageArch(spec, req));
         const source = `apt:${apt.codename}`;
         try {
-          const pkg = await apt.show(spec.name);
-          const url = pkg ? await apt.uri(pkg.name, pkg.version) : undefined;
-          const suite = pkg ? await apt.suiteOf(pkg.name, pkg.version) : undefined;
+          const { pkg, url, suite } = await lookup(apt, spec.name);
           if (!pkg || !url) {
             outcome.misses.push({
               source,
