@@ -68,6 +68,14 @@ export async function hostDebianMirrors(): Promise<{ archive: string; security?:
   return security ? { archive, security } : { archive };
 }
 
+/** A repository given explicitly (a targets/ `apt` link with URLs) instead of the host's configuration. */
+export interface AptRepository {
+  uri: string;
+  suites: readonly string[];
+  components: readonly string[];
+  keyring?: string;
+}
+
 export class PrivateApt {
   readonly dir: string;
   readonly debArch: string;
@@ -79,8 +87,9 @@ export class PrivateApt {
     readonly distroVersion: string,
     readonly arch: Arch,
     private readonly maxListAgeMs = DEFAULT_LIST_AGE_MS,
+    private readonly repository?: AptRepository,
   ) {
-    const codename = debianCodename(distroVersion);
+    const codename = debianCodename(distroVersion) ?? repository?.suites[0];
     if (!codename)
       throw new KmodforgeError(
         "UNSUPPORTED_TARGET",
@@ -88,7 +97,10 @@ export class PrivateApt {
       );
     this.codename = codename;
     this.debArch = ARCH_FACTS[arch].deb;
-    this.dir = join(stateRoot, `${codename}-${this.debArch}`);
+    const scope = repository
+      ? `-${createHash("sha256").update(JSON.stringify(repository)).digest("hex").slice(0, 12)}`
+      : "";
+    this.dir = join(stateRoot, `${codename}-${this.debArch}${scope}`);
   }
 
   private options(): string[] {
@@ -103,10 +115,32 @@ export class PrivateApt {
       ...o("APT::Architectures", this.debArch),
       ...o("APT::Sandbox::User", "root"),
       ...o("Acquire::Languages", "none"),
+      ...o("Acquire::http::Timeout", "20"),
+      ...o("Acquire::Retries", "2"),
     ];
   }
 
+  private async repositoryLines(): Promise<string[]> {
+    const repo = this.repository;
+    if (!repo) return [];
+    const signed = repo.keyring
+      ? ` signed-by=${repo.keyring}`
+      : existsSync(KEYRING)
+        ? ` signed-by=${KEYRING}`
+        : "";
+    return repo.suites.map(
+      (suite) => `deb [arch=${this.debArch}${signed}] ${repo.uri} ${suite} ${repo.components.join(" ")}`,
+    );
+  }
+
   private async writeSources(): Promise<void> {
+    if (this.repository) {
+      for (const sub of ["lists/partial", "cache/archives/partial", "sources.list.d"])
+        await mkdir(join(this.dir, sub), { recursive: true });
+      await writeFile(join(this.dir, "sources.list"), `${(await this.repositoryLines()).join("\n")}\n`);
+      if (!existsSync(join(this.dir, "status"))) await writeFile(join(this.dir, "status"), "");
+      return;
+    }
     const mirrors = await hostDebianMirrors();
     const signed = existsSync(KEYRING) ? ` signed-by=${KEYRING}` : "";
     const head = `deb [arch=${this.debArch}${signed}]`;
@@ -136,8 +170,13 @@ export class PrivateApt {
       (f) => f.endsWith("_Packages") || f.includes("_Packages."),
     );
     if (lists.length === 0) {
+      const why = r.stderr + r.stdout;
       throw new KmodforgeError(
-        "EXTERNAL_TOOL_FAILED",
+        /NO_PUBKEY|BADSIG|signatures couldn't be verified|is not signed|EXPKEYSIG|Signed-By/.test(why)
+          ? "SIGNATURE_INVALID"
+          : /Hash Sum mismatch|unexpected size/.test(why)
+            ? "CHECKSUM_MISMATCH"
+            : "EXTERNAL_TOOL_FAILED",
         `apt-get update (${this.codename}/${this.debArch}) fetched no package lists: ${r.stderr.trim().slice(-800)}`,
       );
     }

@@ -56,13 +56,15 @@ export interface BuildResult {
 }
 
 export function hostArch(): Arch {
-  return normaliseArch(process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch) ?? "x86_64";
+  return (
+    normaliseArch(process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch) ??
+    "x86_64"
+  );
 }
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.KMODFORGE_CACHE ?? join(homedir(), ".cache", "kmodforge");
 }
-
 
 export async function buildLocal(req: LocalBuildRequest): Promise<BuildResult> {
   const steps: Record<string, number> = {};

@@ -1,13 +1,13 @@
 import { join } from "node:path";
+import { type FetchedPackage, fetchPackages } from "../adapters/package-cache.js";
+import { resolveHeaders } from "../adapters/resolver.js";
+import { createSourceLinks } from "../adapters/sources/index.js";
+import { loadTargets } from "../adapters/targets-fs.js";
 import type { Arch } from "../core/arch.js";
 import { KmodforgeError } from "../core/errors.js";
 import type { ResolvedHeaders } from "../core/headers/types.js";
 import type { KernelIdentity } from "../core/identity.js";
 import { findTarget } from "../core/targets.js";
-import { type FetchedPackage, fetchPackages } from "../adapters/package-cache.js";
-import { resolveHeaders } from "../adapters/resolver.js";
-import { createSourceLinks } from "../adapters/sources/index.js";
-import { loadTargets } from "../adapters/targets-fs.js";
 import { type HeaderTree, headerTree } from "./header-tree.js";
 
 /** Resolve → fetch → extract for one identity: the headers tree every local step (build, verify) works against. */
@@ -20,15 +20,28 @@ export interface PreparedHeaders {
 
 export async function prepareHeaders(
   identity: KernelIdentity,
-  options: { cacheDir: string; hostArch: Arch; targetsDir?: string; step?: <T>(name: string, fn: () => Promise<T>) => Promise<T> },
+  options: {
+    cacheDir: string;
+    hostArch: Arch;
+    targetsDir?: string;
+    step?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  },
 ): Promise<PreparedHeaders> {
   const step = options.step ?? (<T>(_: string, fn: () => Promise<T>) => fn());
   const policy = await loadTargets(options.targetsDir);
   const target = findTarget(policy, identity.distro, identity.distroVersion);
-  if (!target) throw new KmodforgeError("UNSUPPORTED_TARGET", `${identity.distro} ${identity.distroVersion} is not in the targets policy`);
+  if (!target)
+    throw new KmodforgeError(
+      "UNSUPPORTED_TARGET",
+      `${identity.distro} ${identity.distroVersion} is not in the targets policy`,
+    );
   const links = createSourceLinks({ aptStateRoot: join(options.cacheDir, "apt") });
-  const resolved = await step("resolve", () => resolveHeaders(identity, { target, hostArch: options.hostArch, links }));
-  const fetched = await step("fetch", () => fetchPackages(resolved, { cacheDir: join(options.cacheDir, "packages") }));
+  const resolved = await step("resolve", () =>
+    resolveHeaders(identity, { target, hostArch: options.hostArch, links }),
+  );
+  const fetched = await step("fetch", () =>
+    fetchPackages(resolved, { cacheDir: join(options.cacheDir, "packages") }),
+  );
   const tree = await step("extract", () => headerTree(options.cacheDir, identity.kernelRelease, fetched));
   return { resolved, fetched, tree };
 }

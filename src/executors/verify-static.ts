@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { runProcess } from "../adapters/run-process.js";
 import type { Arch } from "../core/arch.js";
 import { KmodforgeError } from "../core/errors.js";
 import type { KernelIdentity } from "../core/identity.js";
 import { type CheckResult, runVerifyChecks } from "../core/verify/gate.js";
-import { runProcess } from "../adapters/run-process.js";
 import { prepareHeaders } from "./prepare-headers.js";
 
 /** Runs the verify gate on an already built module against the headers of the kernel it claims to be for. */
@@ -17,8 +17,12 @@ export async function verifyStatic(options: {
 }): Promise<CheckResult[]> {
   let bytes: Buffer;
   if (options.module.endsWith(".xz")) {
-    const r = await runProcess("xz", ["-dc", options.module], { timeoutMs: 120_000, maxOutputBytes: 512 * 1024 * 1024 });
-    if (r.code !== 0) throw new KmodforgeError("VERIFY_FAILED", `cannot decompress ${options.module}: ${r.stderr.trim()}`);
+    const r = await runProcess("xz", ["-dc", options.module], {
+      timeoutMs: 120_000,
+      maxOutputBytes: 512 * 1024 * 1024,
+    });
+    if (r.code !== 0)
+      throw new KmodforgeError("VERIFY_FAILED", `cannot decompress ${options.module}: ${r.stderr.trim()}`);
     bytes = r.stdoutBytes;
   } else bytes = await readFile(options.module);
   const { tree } = await prepareHeaders(options.identity, {
@@ -30,5 +34,11 @@ export async function verifyStatic(options: {
     readFile(join(tree.buildDir, "include/config/auto.conf"), "utf8"),
     readFile(join(tree.buildDir, "Module.symvers"), "utf8"),
   ]);
-  return runVerifyChecks({ module: bytes, kernelRelease: options.identity.kernelRelease, arch: options.identity.arch, kernelConfig, symvers });
+  return runVerifyChecks({
+    module: bytes,
+    kernelRelease: options.identity.kernelRelease,
+    arch: options.identity.arch,
+    kernelConfig,
+    symvers,
+  });
 }

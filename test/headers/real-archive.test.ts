@@ -2,14 +2,14 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Arch } from "../../src/core/arch.js";
-import { parseIdentity } from "../../src/core/identity.js";
-import { findTarget } from "../../src/core/targets.js";
 import { fetchPackages } from "../../src/adapters/package-cache.js";
 import { PrivateApt } from "../../src/adapters/private-apt.js";
 import { resolveHeaders } from "../../src/adapters/resolver.js";
 import { createSourceLinks } from "../../src/adapters/sources/index.js";
 import { loadTargets } from "../../src/adapters/targets-fs.js";
+import type { Arch } from "../../src/core/arch.js";
+import { parseIdentity } from "../../src/core/identity.js";
+import { findTarget } from "../../src/core/targets.js";
 import { BUILD_CACHE, newestRelease } from "../build/support.js";
 
 /**
@@ -22,11 +22,14 @@ const links = createSourceLinks({ aptStateRoot: join(BUILD_CACHE, "apt") });
 
 async function oldestRelease(distroVersion: string, arch: Arch, pattern: RegExp): Promise<string> {
   const apt = new PrivateApt(join(BUILD_CACHE, "apt"), distroVersion, arch);
-  const names = (await apt.names(pattern.source)).filter((n) => pattern.test(n)).map((n) => n.replace(/^linux-headers-/, ""));
+  const names = (await apt.names(pattern.source))
+    .filter((n) => pattern.test(n))
+    .map((n) => n.replace(/^linux-headers-/, ""));
   const num = (s: string) => s.match(/\d+/g)!.map(Number);
   names.sort((a, b) => {
     const [x, y] = [num(a), num(b)];
-    for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+    for (let i = 0; i < Math.max(x.length, y.length); i++)
+      if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
     return 0;
   });
   return names[0]!;
@@ -51,8 +54,16 @@ describe("resolving real Debian kernels from the configured mirror", () => {
 
   for (const c of cases) {
     it(`Debian ${c.version} ${c.arch}, ${c.pick} of ${c.pattern.source}`, async () => {
-      const kernel = c.pick === "newest" ? await newestRelease(c.version, c.arch, c.pattern) : await oldestRelease(c.version, c.arch, c.pattern);
-      const id = parseIdentity({ kernelRelease: kernel, distro: "debian", distroVersion: c.version, arch: c.arch });
+      const kernel =
+        c.pick === "newest"
+          ? await newestRelease(c.version, c.arch, c.pattern)
+          : await oldestRelease(c.version, c.arch, c.pattern);
+      const id = parseIdentity({
+        kernelRelease: kernel,
+        distro: "debian",
+        distroVersion: c.version,
+        arch: c.arch,
+      });
       if (!id.ok) throw id.error;
       const target = findTarget(await loadTargets(), "debian", c.version)!;
       const resolved = await resolveHeaders(id.value, { target, hostArch: "x86_64", links });
@@ -60,19 +71,23 @@ describe("resolving real Debian kernels from the configured mirror", () => {
       expect(roles).toEqual(["common", "headers", "kbuild"]);
       // Cross builds take the build host's kbuild tools.
       expect(resolved.packages.find((p) => p.role === "kbuild")!.packageArch).toBe("amd64");
-      expect(resolved.packages.find((p) => p.role === "headers")!.packageArch).toBe(c.arch === "aarch64" ? "arm64" : "amd64");
+      expect(resolved.packages.find((p) => p.role === "headers")!.packageArch).toBe(
+        c.arch === "aarch64" ? "arm64" : "amd64",
+      );
       for (const p of resolved.packages) {
         expect(p.sha256).toMatch(/^[0-9a-f]{64}$/);
         expect(p.signedBy).toMatch(/keyring/);
         suites.add(p.source.replace(/^apt:/, ""));
       }
       const files = await fetchPackages(resolved, { cacheDir: join(BUILD_CACHE, "packages") });
-      for (const f of files) expect(createHash("sha256").update(readFileSync(f.path)).digest("hex")).toBe(f.candidate.sha256);
+      for (const f of files)
+        expect(createHash("sha256").update(readFileSync(f.path)).digest("hex")).toBe(f.candidate.sha256);
     });
   }
 
   it("covered the main, security, backports suites of bullseye, bookworm and trixie", () => {
-    for (const suite of ["bookworm", "bookworm-security", "bullseye-security", "trixie"]) expect([...suites]).toContain(suite);
+    for (const suite of ["bookworm", "bookworm-security", "bullseye-security", "trixie"])
+      expect([...suites]).toContain(suite);
     expect([...suites].some((s) => s.endsWith("-backports"))).toBe(true);
   });
 });

@@ -2,10 +2,11 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { ARCH_FACTS, type Arch } from "../../core/arch.js";
+import { KmodforgeError } from "../../core/errors.js";
 import type { LinkOutcome, PlannedUrl, ResolveRequest, SourceLink } from "../../core/headers/types.js";
 import type { HeaderSource } from "../../core/targets.js";
 import type { HeaderPackageSpec } from "../../distros/adapter.js";
-import { type DebPackage, PrivateApt } from "../private-apt.js";
+import { type AptRepository, type DebPackage, PrivateApt } from "../private-apt.js";
 
 type AptSource = Extract<HeaderSource, { kind: "apt" }>;
 
@@ -53,7 +54,9 @@ async function lookup(apt: PrivateApt, name: string): Promise<Lookup> {
   const hit = memo.entries[name];
   if (hit?.pkg && hit.url) return hit;
   const pkg = await apt.show(name);
-  const found: Lookup = pkg ? { pkg, url: await apt.uri(pkg.name, pkg.version), suite: await apt.suiteOf(pkg.name, pkg.version) } : {};
+  const found: Lookup = pkg
+    ? { pkg, url: await apt.uri(pkg.name, pkg.version), suite: await apt.suiteOf(pkg.name, pkg.version) }
+    : {};
   if (pkg && found.url) {
     memo.entries[name] = found;
     const temp = `${memoFile}.${process.pid}.${Date.now()}`;
@@ -66,11 +69,11 @@ async function lookup(apt: PrivateApt, name: string): Promise<Lookup> {
 export function createAptLink(options: AptLinkOptions = {}): SourceLink<AptSource> {
   const stateRoot = options.stateRoot ?? defaultAptStateRoot();
   const states = new Map<string, PrivateApt>();
-  const aptFor = (distroVersion: string, arch: Arch) => {
-    const key = `${distroVersion}/${arch}`;
+  const aptFor = (distroVersion: string, arch: Arch, repository?: AptRepository) => {
+    const key = `${distroVersion}/${arch}/${repository?.uri ?? "host"}`;
     let apt = states.get(key);
     if (!apt) {
-      apt = new PrivateApt(stateRoot, distroVersion, arch);
+      apt = new PrivateApt(stateRoot, distroVersion, arch, undefined, repository);
       states.set(key, apt);
     }
     return apt;
@@ -108,51 +111,70 @@ export function createAptLink(options: AptLinkOptions = {}): SourceLink<AptSourc
     },
     async resolve(link, req): Promise<LinkOutcome> {
       const outcome: LinkOutcome = { found: [], misses: [] };
-      const hostOnly = link.mirrors.every((m) => m === "host");
-      if (req.identity.distro !== "debian" || !hostOnly) {
-        for (const spec of req.packages)
-          outcome.misses.push({
-            source: "apt",
-            package: spec.name,
-            reason: "not-applicable",
-            detail:
-              "this link reads the host's Debian apt configuration; other apt repositories are resolved in their builder image",
-          });
-        return outcome;
-      }
-      for (const spec of req.packages) {
-        const apt = aptFor(req.identity.distroVersion, packageArch(spec, req));
-        const source = `apt:${apt.codename}`;
-        try {
-          const { pkg, url, suite } = await lookup(apt, spec.name);
-          if (!pkg || !url) {
+      let pending = req.packages;
+      for (const mirror of link.mirrors) {
+        if (pending.length === 0) break;
+        if (mirror === "host" && req.identity.distro !== "debian") {
+          for (const spec of pending)
+            outcome.misses.push({
+              source: "apt:host",
+              package: spec.name,
+              reason: "not-applicable",
+              detail: "the host's apt configuration serves Debian only",
+            });
+          continue;
+        }
+        const repository =
+          mirror === "host"
+            ? undefined
+            : {
+                uri: mirror,
+                suites: link.suites,
+                components: link.components,
+                ...(link.keyring ? { keyring: link.keyring } : {}),
+              };
+        for (const spec of pending) {
+          const apt = aptFor(req.identity.distroVersion, packageArch(spec, req), repository);
+          const source = `apt:${apt.codename}`;
+          try {
+            const { pkg, url, suite } = await lookup(apt, spec.name);
+            if (!pkg || !url) {
+              outcome.misses.push({
+                source,
+                package: spec.name,
+                reason: "not-found",
+                detail: `${spec.name} is not in ${mirror === "host" ? `${apt.codename} (any pocket)` : `${mirror} ${link.suites.join(",")}`} for ${apt.debArch}`,
+              });
+              continue;
+            }
+            outcome.found.push({
+              name: pkg.name,
+              role: spec.role,
+              version: pkg.version,
+              packageArch: pkg.architecture,
+              url,
+              sha256: pkg.sha256,
+              size: pkg.size,
+              signedBy: `${repository?.keyring ?? "debian-archive-keyring"} (InRelease verified by apt)`,
+              source: suite ? `apt:${suite}` : source,
+            });
+          } catch (err) {
+            const code = err instanceof KmodforgeError ? err.code : undefined;
+            const reason =
+              code === "SIGNATURE_INVALID"
+                ? "bad-signature"
+                : code === "CHECKSUM_MISMATCH"
+                  ? "checksum-mismatch"
+                  : "unreachable";
             outcome.misses.push({
               source,
               package: spec.name,
-              reason: "not-found",
-              detail: `${spec.name} is not in ${apt.codename} (any pocket) for ${apt.debArch}`,
+              reason,
+              detail: (err as Error).message.slice(0, 600),
             });
-            continue;
           }
-          outcome.found.push({
-            name: pkg.name,
-            role: spec.role,
-            version: pkg.version,
-            packageArch: pkg.architecture,
-            url,
-            sha256: pkg.sha256,
-            size: pkg.size,
-            signedBy: "debian-archive-keyring (InRelease verified by apt)",
-            source: suite ? `apt:${suite}` : source,
-          });
-        } catch (err) {
-          outcome.misses.push({
-            source,
-            package: spec.name,
-            reason: "unreachable",
-            detail: (err as Error).message,
-          });
         }
+        pending = pending.filter((p) => !outcome.found.some((f) => f.name === p.name));
       }
       return outcome;
     },

@@ -1,4 +1,8 @@
 import type { Command } from "commander";
+import { fetchPackages } from "../../adapters/package-cache.js";
+import { planHeaders, resolveHeaders } from "../../adapters/resolver.js";
+import { createSourceLinks } from "../../adapters/sources/index.js";
+import { loadTargets } from "../../adapters/targets-fs.js";
 import type { Arch } from "../../core/arch.js";
 import { normaliseArch } from "../../core/arch.js";
 import { InvalidInputError, KmodforgeError } from "../../core/errors.js";
@@ -6,10 +10,6 @@ import { explicitUrlLinkFromInputs } from "../../core/headers/explicit-url.js";
 import type { PackageCandidate, TraceEntry } from "../../core/headers/types.js";
 import { parseIdentity } from "../../core/identity.js";
 import { findTarget } from "../../core/targets.js";
-import { fetchPackages } from "../../adapters/package-cache.js";
-import { planHeaders, resolveHeaders } from "../../adapters/resolver.js";
-import { createSourceLinks } from "../../adapters/sources/index.js";
-import { loadTargets } from "../../adapters/targets-fs.js";
 import { defaultCacheDir, hostArch } from "../../executors/local.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -28,20 +28,47 @@ export function registerResolve(program: Command): void {
     .requiredOption("--distro <name>", "distribution")
     .requiredOption("--distro-version <version>", "distribution version")
     .requiredOption("--arch <arch>", "x86_64 or aarch64 (amd64 and arm64 accepted)")
-    .option("--host-arch <arch>", "arch of the machine that will compile (decides the kbuild package of cross builds)")
+    .option(
+      "--host-arch <arch>",
+      "arch of the machine that will compile (decides the kbuild package of cross builds)",
+    )
     .option("--targets <dir>", "targets policy directory (default: the repository's targets/)")
-    .option("--header-url <url>", "extra package URL tried first, optionally with #sha256=<hex> (repeatable)", collect)
+    .option(
+      "--header-url <url>",
+      "extra package URL tried first, optionally with #sha256=<hex> (repeatable)",
+      collect,
+    )
     .option("--allow-unverified", "accept packages whose checksum is unknown")
     .option("--download <dir>", "also download the packages (verified) into this cache directory")
     .option("--offline", "print the plan only; no network")
     .option("--json", "print JSON")
     .action(async (opts) => {
       const host: Arch | undefined = opts.hostArch ? normaliseArch(opts.hostArch) : hostArch();
-      if (!host) throw new InvalidInputError([{ field: "host-arch", given: opts.hostArch, expected: "x86_64 or aarch64", message: `host-arch: unknown ${JSON.stringify(opts.hostArch)}` }]);
-      const id = parseIdentity({ kernelRelease: opts.kernel, distro: opts.distro, distroVersion: opts.distroVersion, arch: opts.arch }, { hostArch: host });
+      if (!host)
+        throw new InvalidInputError([
+          {
+            field: "host-arch",
+            given: opts.hostArch,
+            expected: "x86_64 or aarch64",
+            message: `host-arch: unknown ${JSON.stringify(opts.hostArch)}`,
+          },
+        ]);
+      const id = parseIdentity(
+        {
+          kernelRelease: opts.kernel,
+          distro: opts.distro,
+          distroVersion: opts.distroVersion,
+          arch: opts.arch,
+        },
+        { hostArch: host },
+      );
       if (!id.ok) throw id.error;
       const target = findTarget(await loadTargets(opts.targets), id.value.distro, id.value.distroVersion);
-      if (!target) throw new KmodforgeError("UNSUPPORTED_TARGET", `${id.value.distro} ${id.value.distroVersion} is not in the targets policy`);
+      if (!target)
+        throw new KmodforgeError(
+          "UNSUPPORTED_TARGET",
+          `${id.value.distro} ${id.value.distroVersion} is not in the targets policy`,
+        );
       const options = {
         target,
         hostArch: host,
@@ -52,13 +79,22 @@ export function registerResolve(program: Command): void {
       if (opts.offline) {
         const plan = await planHeaders(id.value, options);
         if (opts.json) process.stdout.write(`${JSON.stringify({ identity: id.value, plan }, null, 2)}\n`);
-        else for (const p of plan) process.stdout.write(`${p.source.padEnd(28)} ${p.kind.padEnd(7)} ${p.package}  ${p.url}\n`);
+        else
+          for (const p of plan)
+            process.stdout.write(`${p.source.padEnd(28)} ${p.kind.padEnd(7)} ${p.package}  ${p.url}\n`);
         return;
       }
       const resolved = await resolveHeaders(id.value, options);
-      const downloaded = opts.download ? await fetchPackages(resolved, { cacheDir: opts.download, allowUnverified: Boolean(opts.allowUnverified) }) : [];
+      const downloaded = opts.download
+        ? await fetchPackages(resolved, {
+            cacheDir: opts.download,
+            allowUnverified: Boolean(opts.allowUnverified),
+          })
+        : [];
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ ...resolved, downloaded: downloaded.map((d) => ({ name: d.candidate.name, path: d.path, sha256: d.sha256 })) }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ ...resolved, downloaded: downloaded.map((d) => ({ name: d.candidate.name, path: d.path, sha256: d.sha256 })) }, null, 2)}\n`,
+        );
         return;
       }
       process.stdout.write(renderPackages(resolved.packages));
@@ -69,7 +105,10 @@ export function registerResolve(program: Command): void {
 
 function renderPackages(packages: PackageCandidate[]): string {
   return packages
-    .map((p) => `${p.name} ${p.version} (${p.packageArch})\n  url:    ${p.url}\n  sha256: ${p.sha256 ?? "unknown (unverified)"}\n  source: ${p.source}${p.signedBy ? `, signed by ${p.signedBy}` : ""}\n`)
+    .map(
+      (p) =>
+        `${p.name} ${p.version} (${p.packageArch})\n  url:    ${p.url}\n  sha256: ${p.sha256 ?? "unknown (unverified)"}\n  source: ${p.source}${p.signedBy ? `, signed by ${p.signedBy}` : ""}\n`,
+    )
     .join("");
 }
 

@@ -110,7 +110,9 @@ export function registerSweep(program: Command): void {
       const matrixKey = await putMatrix(store, matrix);
       const { diff, generation } = await diffAgainstStore(store, matrix, opts);
       const only: string[] = opts.only ?? [];
-      const wanted = only.length ? diff.work.filter((e) => only.some((p) => matchesPattern(p, e.id))) : diff.work;
+      const wanted = only.length
+        ? diff.work.filter((e) => only.some((p) => matchesPattern(p, e.id)))
+        : diff.work;
       const work = opts.limit ? wanted.slice(0, opts.limit) : wanted;
       const set = chunkEntries(work, opts.size);
       await putChunkSet(store, set, (d, t) => (d % 100 === 0 || d === t) && log(`stored ${d}/${t} chunks`));

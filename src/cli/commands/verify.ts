@@ -3,13 +3,13 @@ import type { Command } from "commander";
 import { collectModuleFiles } from "../../adapters/module-files.js";
 import { KmodforgeError } from "../../core/errors.js";
 import { type KernelIdentity, parseIdentity } from "../../core/identity.js";
-import { defaultCacheDir, hostArch } from "../../executors/local.js";
-import { verifyStatic } from "../../executors/verify-static.js";
 import {
   bootTestForIdentity,
   defaultBootCacheDir,
   type IdentityBootTestResult,
 } from "../../executors/kernel-boot-test.js";
+import { defaultCacheDir, hostArch } from "../../executors/local.js";
+import { verifyStatic } from "../../executors/verify-static.js";
 
 interface VerifyOptions {
   kernel: string;
@@ -123,12 +123,17 @@ async function runStatic(identity: KernelIdentity, opts: VerifyOptions): Promise
   else
     for (const r of report) {
       process.stdout.write(`${r.ok ? "PASSED" : "FAILED"} ${r.module}\n`);
-      for (const c of r.checks) process.stdout.write(`  ${c.ok ? "✓" : "✗"} ${c.check}: ${c.ok ? c.actual : `expected ${c.expected}, got ${c.actual}`}\n`);
+      for (const c of r.checks)
+        process.stdout.write(
+          `  ${c.ok ? "✓" : "✗"} ${c.check}: ${c.ok ? c.actual : `expected ${c.expected}, got ${c.actual}`}\n`,
+        );
     }
   const failed = report.flatMap((r) => r.checks.filter((c) => !c.ok));
   if (failed.length) {
     const first = failed[0]!;
-    process.stderr.write(`kmodforge: verify gate: ${first.check} failed: expected ${first.expected}, got ${first.actual}\n`);
+    process.stderr.write(
+      `kmodforge: verify gate: ${first.check} failed: expected ${first.expected}, got ${first.actual}\n`,
+    );
     process.exitCode = new KmodforgeError("VERIFY_FAILED", "verify failed").exitCode;
   }
 }
