@@ -20,10 +20,15 @@ export const FACTS_FILE = `${OUT}/facts.txt`;
  */
 export const COLLECT_AND_PACKAGE = [
   "set -eu",
-  'build=$1 out=$2; : > "$out/facts.txt"',
+  'build=$1 out=$2 tree=$3; : > "$out/facts.txt"',
+  // The kernel configuration symbols vermagic's flag tail comes from, for the gate to derive the expected tail.
+  "grep -E '^CONFIG_(SMP|PREEMPT_BUILD|PREEMPT|PREEMPT_RT|MODULE_UNLOAD|MODVERSIONS)=' \"$tree/include/config/auto.conf\" | sed 's/^/config=/' >> \"$out/facts.txt\" || true",
   'for ko in "$build"/*.ko; do',
   '  name=$(basename "$ko")',
   '  printf "module=%s\\nvermagic=%s\\nelf_machine=%s\\n" "$name" "$(modinfo -F vermagic "$ko")" "$(od -An -tu2 -j18 -N2 "$ko" | tr -d " ")" >> "$out/facts.txt"',
+  // Every imported symbol CRC against the kernel's Module.symvers.
+  '  modprobe --dump-modversions "$ko" > "$build/.crcs" || : > "$build/.crcs"',
+  '  awk \'NR==FNR { k[$2]=$1; next } { n++; if (!($2 in k) || k[$2] != $1) bad++ } END { printf "crc_checked=%d\\ncrc_mismatch=%d\\n", n, bad }\' "$tree/Module.symvers" "$build/.crcs" >> "$out/facts.txt"',
   '  sh /kmodforge/scripts/package-module.sh "$ko" "$out/$name.xz"',
   "done",
   'for f in build.log compiler.txt kernel-compiler.txt; do [ ! -f "$build/$f" ] || cp "$build/$f" "$out/"; done',
@@ -56,7 +61,7 @@ export function buildContainer(repo: Directory, source: Directory, plan: BuildPl
   ctr = run("extract-headers.sh", [`${WORK}/headers`, ...packagePaths(plan)], "extract.log");
   const tree = `${WORK}/headers/${plan.headersTree}`;
   ctr = run("compile-module.sh", [tree, `${WORK}/src`, `${WORK}/build`, plan.identity.arch], "compile.log");
-  ctr = ctr.withExec(["sh", "-c", COLLECT_AND_PACKAGE, "collect", `${WORK}/build`, OUT], {
+  ctr = ctr.withExec(["sh", "-c", COLLECT_AND_PACKAGE, "collect", `${WORK}/build`, OUT, tree], {
     redirectStdout: `${OUT}/package.log`,
   });
   return ctr;

@@ -49,7 +49,7 @@ beforeAll(async () => {
       if (leaf === "contents")
         return chain.some((s) => s.args.id === "plan-file-id")
           ? planText
-          : "vermagic=6.1.0-56-arm64 SMP mod_unload modversions aarch64\nelf_machine=183\n";
+          : "config=CONFIG_SMP=y\nconfig=CONFIG_MODULE_UNLOAD=y\nconfig=CONFIG_MODVERSIONS=y\nvermagic=6.1.0-56-arm64 SMP mod_unload modversions aarch64\nelf_machine=183\ncrc_checked=24\ncrc_mismatch=0\n";
       if (leaf === "id") return fakeId(chain);
       if (leaf === "returnValue" || leaf === "returnError") return null;
       return null;

@@ -58,6 +58,21 @@ const CASES = [
   },
 ] as const;
 
+/** The configuration facts a container reports for a kernel whose modules carry this vermagic. */
+function configFacts(vermagic: string): string {
+  const symbols: Record<string, string> = {
+    SMP: "CONFIG_SMP",
+    preempt: "CONFIG_PREEMPT_BUILD",
+    mod_unload: "CONFIG_MODULE_UNLOAD",
+    modversions: "CONFIG_MODVERSIONS",
+  };
+  return vermagic
+    .split(/\s+/)
+    .filter((flag) => symbols[flag])
+    .map((flag) => `config=${symbols[flag]}=y\n`)
+    .join("");
+}
+
 let session: FakeSession;
 let facts = "";
 const byCase = new Map<string, Captured[]>();
@@ -79,7 +94,7 @@ beforeAll(async () => {
   await connection(async () => {
     for (const c of CASES) {
       const before = session.captured.length;
-      facts = `vermagic=${c.vermagic}\nelf_machine=${c.machine}\n`;
+      facts = `${configFacts(c.vermagic)}vermagic=${c.vermagic}\nelf_machine=${c.machine}\ncrc_checked=24\ncrc_mismatch=0\n`;
       const plan = dag
         .directory()
         .withNewFile("plan.json", readFileSync(join(FIXTURES, "plans", `${c.name}.json`), "utf8"))
@@ -156,7 +171,12 @@ describe("build pipeline sent to the engine", () => {
       "/kmodforge/scripts/compile-module.sh",
       "-c",
     ]);
-    expect(execs[3]?.slice(3)).toEqual(["collect", "/work/build", "/work/out"]);
+    expect(execs[3]?.slice(3)).toEqual([
+      "collect",
+      "/work/build",
+      "/work/out",
+      "/work/headers/usr/src/linux-headers-6.1.0-56-amd64",
+    ]);
     expect(execs[3]?.[2]).toContain("/kmodforge/scripts/package-module.sh");
     expect(execs[2]?.slice(2)).toEqual([
       "/work/headers/usr/src/linux-headers-6.1.0-56-amd64",

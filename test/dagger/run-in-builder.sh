@@ -19,5 +19,5 @@ podman "${store[@]}" run --rm --runtime runc --network=none \
   "$image" sh -c 'set -e
     sh /kmodforge/scripts/extract-headers.sh /work/headers "$@"
     sh /kmodforge/scripts/compile-module.sh "/work/headers/usr/src/linux-headers-$KREL" /work/src /work/build "$KARCH"
-    sh -c "$COLLECT" collect /work/build /work/out' \
+    sh -c "$COLLECT" collect /work/build /work/out "/work/headers/usr/src/linux-headers-$KREL"' \
   sh "${files[@]}" 2>&1
