@@ -4,6 +4,7 @@ import type {
   HttpClient,
   PackageCandidate,
   PlannedUrl,
+  ResolveContext,
   ResolvedHeaders,
   ResolveRequest,
   TraceEntry,
@@ -78,10 +79,44 @@ export async function resolveHeaders(
   const links = options.links ?? createSourceLinks();
   // Resolution asks the links themselves; only planning needs the host mirror list (an apt-get call).
   const ctx = { http: options.http ?? createHttpClient(), hostAptMirrors: options.hostAptMirrors ?? [] };
+  const { chosen, trace, pending } = await runChain(
+    [...(options.extraLinks ?? []), ...options.target.headerSources],
+    req,
+    ctx,
+    links,
+  );
+  if (pending.length > 0) {
+    throw new KmodforgeError(
+      "HEADERS_UNAVAILABLE",
+      `headers unavailable for ${identity.kernelRelease} (${identity.distro} ${identity.distroVersion} ${identity.arch}): no link had ${pending.map((p) => p.name).join(", ")}`,
+      { missing: pending.map((p) => p.name), trace },
+    );
+  }
+  return {
+    kernelRelease: identity.kernelRelease,
+    distro: identity.distro,
+    distroVersion: identity.distroVersion,
+    arch: identity.arch,
+    hostArch: req.hostArch,
+    packages: chosen,
+    trace,
+  };
+}
+
+/**
+ * The chain itself: links in order, each asked only for the packages still missing; every find and miss is traced,
+ * and a file without a checksum is refused when the request requires verified sources.
+ */
+export async function runChain(
+  chain: readonly HeaderSource[],
+  req: ResolveRequest,
+  ctx: ResolveContext,
+  links: SourceLinkRegistry,
+): Promise<{ chosen: PackageCandidate[]; trace: TraceEntry[]; pending: ResolveRequest["packages"] }> {
   const chosen: PackageCandidate[] = [];
   const trace: TraceEntry[] = [];
   let pending = req.packages;
-  for (const link of [...(options.extraLinks ?? []), ...options.target.headerSources]) {
+  for (const link of chain) {
     if (pending.length === 0) break;
     const impl = links[link.kind];
     if (!impl) {
@@ -127,20 +162,5 @@ export async function resolveHeaders(
     }
     pending = pending.filter((p) => !chosen.some((c) => c.name === p.name));
   }
-  if (pending.length > 0) {
-    throw new KmodforgeError(
-      "HEADERS_UNAVAILABLE",
-      `headers unavailable for ${identity.kernelRelease} (${identity.distro} ${identity.distroVersion} ${identity.arch}): no link had ${pending.map((p) => p.name).join(", ")}`,
-      { missing: pending.map((p) => p.name), trace },
-    );
-  }
-  return {
-    kernelRelease: identity.kernelRelease,
-    distro: identity.distro,
-    distroVersion: identity.distroVersion,
-    arch: identity.arch,
-    hostArch: req.hostArch,
-    packages: chosen,
-    trace,
-  };
+  return { chosen, trace, pending };
 }

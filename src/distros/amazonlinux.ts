@@ -1,6 +1,6 @@
 import type { FieldIssue } from "../core/errors.js";
 import type { DistroAdapter, HeaderPackageSpec, ParsedRelease, ReleaseContext } from "./adapter.js";
-import { develPackage, mismatch, parseRpmRelease, type RpmRelease, rpmFlavour } from "./rpm-release.js";
+import { develPackage, parseRpmRelease, parseTaggedRpmRelease, type RpmRelease } from "./rpm-release.js";
 
 /**
  * Amazon Linux 1, 2, 2022 (preview) and 2023. `uname -r` is the kernel NVRA: `4.14.355-275.582.amzn2.x86_64`,
@@ -35,27 +35,8 @@ function line(r: RpmRelease): string {
 }
 
 function parse(ctx: ReleaseContext): ParsedRelease | FieldIssue[] {
-  const r = parseRpmRelease(ctx, TAG, EXPECTED);
-  if (Array.isArray(r)) return r;
-  const implied = TAG.exec(r.distTag)![1]!;
-  if (implied !== ctx.distroVersion) {
-    return [
-      mismatch(
-        "distroVersion",
-        ctx.distroVersion,
-        implied,
-        `Amazon Linux ${ctx.distroVersion} contradicts .${r.distTag} in ${ctx.kernelRelease}`,
-      ),
-    ];
-  }
-  return {
-    upstreamVersion: r.upstreamVersion,
-    sublevelKnown: true,
-    abi: r.build,
-    flavour: rpmFlavour(r),
-    distroTag: r.distTag,
-    impliedDistroVersion: implied,
-  };
+  const r = parseTaggedRpmRelease(ctx, TAG, EXPECTED, "Amazon Linux");
+  return Array.isArray(r) ? r : r.parsed;
 }
 
 /** `kernel6.12` from the 6.12 line on AL2023 (and later lines), plain `kernel` before and on other versions. */

@@ -1,6 +1,6 @@
 import type { FieldIssue } from "../core/errors.js";
 import type { Distro, DistroAdapter, ParsedRelease, ReleaseContext } from "./adapter.js";
-import { develPackage, mismatch, parseRpmRelease, rpmFlavour } from "./rpm-release.js";
+import { develPackage, mismatch, parseRpmRelease, rpmParsed } from "./rpm-release.js";
 
 /**
  * CentOS (Linux 7/8 and Stream 8/9/10), AlmaLinux and Rocky Linux. `uname -r` is the kernel NVRA:
@@ -65,15 +65,7 @@ function parse(distro: Distro, ctx: ReleaseContext): ParsedRelease | FieldIssue[
       ),
     ];
   }
-  return {
-    upstreamVersion: r.upstreamVersion,
-    sublevelKnown: true,
-    abi: r.build,
-    flavour: rpmFlavour(r),
-    distroTag: r.distTag,
-    impliedDistroVersion: tagMajor!,
-    canonicalDistroVersion: tagMajor!,
-  };
+  return rpmParsed(r, tagMajor!, { canonicalDistroVersion: tagMajor! });
 }
 
 export const enterpriseLinuxAdapter: DistroAdapter = {

@@ -1,6 +1,6 @@
 import type { FieldIssue } from "../core/errors.js";
 import type { DistroAdapter, ParsedRelease, ReleaseContext } from "./adapter.js";
-import { develPackage, mismatch, parseRpmRelease, rpmFlavour } from "./rpm-release.js";
+import { develPackage, parseRpmRelease, parseTaggedRpmRelease } from "./rpm-release.js";
 
 /**
  * Fedora. `uname -r` is the kernel NVRA: `6.8.9-300.fc40.x86_64`, rawhide `6.13.0-0.rc2.24.fc42.x86_64`, variants
@@ -22,27 +22,8 @@ function normaliseVersion(input: string): string | FieldIssue {
 }
 
 function parse(ctx: ReleaseContext): ParsedRelease | FieldIssue[] {
-  const r = parseRpmRelease(ctx, TAG, EXPECTED);
-  if (Array.isArray(r)) return r;
-  const implied = TAG.exec(r.distTag)![1]!;
-  if (implied !== ctx.distroVersion) {
-    return [
-      mismatch(
-        "distroVersion",
-        ctx.distroVersion,
-        implied,
-        `Fedora ${ctx.distroVersion} contradicts .${r.distTag} in ${ctx.kernelRelease}`,
-      ),
-    ];
-  }
-  return {
-    upstreamVersion: r.upstreamVersion,
-    sublevelKnown: true,
-    abi: r.build,
-    flavour: rpmFlavour(r),
-    distroTag: r.distTag,
-    impliedDistroVersion: implied,
-  };
+  const r = parseTaggedRpmRelease(ctx, TAG, EXPECTED, "Fedora");
+  return Array.isArray(r) ? r : r.parsed;
 }
 
 export const fedoraAdapter: DistroAdapter = {

@@ -1,5 +1,5 @@
 import type { FieldIssue } from "../core/errors.js";
-import type { HeaderPackageSpec, ReleaseContext } from "./adapter.js";
+import type { HeaderPackageSpec, ParsedRelease, ReleaseContext } from "./adapter.js";
 
 /**
  * RPM-family kernel releases are the NVRA of the kernel package: `<X.Y.Z>-<release>.<arch>`, where the release ends
@@ -120,4 +120,47 @@ export function develPackage(r: RpmRelease, base = "kernel"): HeaderPackageSpec 
   const flavour = rpmFlavour(r);
   const name = flavour === "default" ? `${base}-devel` : `${base}-${flavour}-devel`;
   return { name, role: "headers", arch: "target", version: `${r.upstreamVersion}-${r.release}` };
+}
+
+/** The ParsedRelease every RPM family derives the same way once its own tag rules have passed. */
+export function rpmParsed(
+  r: RpmRelease,
+  impliedDistroVersion: string,
+  extra: Partial<ParsedRelease> = {},
+): ParsedRelease {
+  return {
+    upstreamVersion: r.upstreamVersion,
+    sublevelKnown: true,
+    abi: r.build,
+    flavour: rpmFlavour(r),
+    distroTag: r.distTag,
+    impliedDistroVersion,
+    ...extra,
+  };
+}
+
+/**
+ * Parses a release whose dist tag names the distribution version in its first capture group (`fc43`, `amzn2023`)
+ * and checks it against the version given.
+ */
+export function parseTaggedRpmRelease(
+  ctx: ReleaseContext,
+  tag: RegExp,
+  expected: string,
+  label: string,
+): { release: RpmRelease; parsed: ParsedRelease } | FieldIssue[] {
+  const r = parseRpmRelease(ctx, tag, expected);
+  if (Array.isArray(r)) return r;
+  const implied = tag.exec(r.distTag)![1]!;
+  if (implied !== ctx.distroVersion) {
+    return [
+      mismatch(
+        "distroVersion",
+        ctx.distroVersion,
+        implied,
+        `${label} ${ctx.distroVersion} contradicts .${r.distTag} in ${ctx.kernelRelease}`,
+      ),
+    ];
+  }
+  return { release: r, parsed: rpmParsed(r, implied) };
 }

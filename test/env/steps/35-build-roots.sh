@@ -12,11 +12,8 @@ if ! command -v debootstrap >/dev/null; then
 fi
 
 # The mirror comes from the host's apt configuration, never from a built-in name.
-MIRROR="$(
-  { grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' || true;
-    grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '{print $2}' || true; } \
-  | grep -v -- '-security' | head -n1
-)"
+source "$(dirname "$0")/../host-mirror.sh"
+MIRROR="$(host_debian_mirror)"
 [ -n "$MIRROR" ] || { echo "35-build-roots: no Debian mirror in the host apt configuration" >&2; exit 1; }
 
 make_root() {

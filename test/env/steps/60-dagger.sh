@@ -19,8 +19,8 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 
 # The mirror comes from the host's apt configuration, never from a name written here.
-mirror="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
-[ -n "$mirror" ] || mirror="$(awk '/^deb / {print $2; exit}' /etc/apt/sources.list 2>/dev/null)"
+source "$(dirname "$0")/../host-mirror.sh"
+mirror="$(host_debian_mirror)"
 
 root="$CACHE/bookworm-rootfs"
 if [ ! -f "$root/.complete" ]; then
