@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -97,6 +97,30 @@ describe("building the sample module against real Debian headers", () => {
       if (c.btf) expect(readFileSync(join(result.artifactDir, "build.log"), "utf8")).toMatch(/BTF \[M\]/);
     });
   }
+
+  it("fails a broken module with the make output tail and keeps its log", async () => {
+    const kernel = await newestRelease("12", "x86_64", /^linux-headers-6\.1\.0-[0-9]+-amd64$/);
+    const broken = mkdtempSync(join(tmpdir(), "kmodforge-broken-"));
+    writeFileSync(join(broken, "Kbuild"), "obj-m := broken.o\n");
+    writeFileSync(
+      join(broken, "broken.c"),
+      "#include <linux/module.h>\nint broken(void) { return undefined_thing; }\n",
+    );
+    const err = await buildLocal({
+      kernelRelease: kernel,
+      distro: "debian",
+      distroVersion: "12",
+      arch: "x86_64",
+      moduleDir: broken,
+      outDir: out,
+      cacheDir: BUILD_CACHE,
+    }).catch((e: unknown) => e);
+    expect((err as KmodforgeError).code).toBe("COMPILE_FAILED");
+    expect((err as Error).message).toMatch(/undefined_thing/);
+    expect(readFileSync(join(out, "failed", `${kernel}-x86_64`, "build.log"), "utf8")).toMatch(
+      /error: .undefined_thing. undeclared/,
+    );
+  });
 
   it("refuses a kernel whose compiler this host lacks, naming both compilers", async () => {
     const kernel = await newestRelease("13", "x86_64", /^linux-headers-6\.12\.[0-9]+\+deb13-amd64$/);

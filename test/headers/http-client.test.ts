@@ -68,7 +68,10 @@ describe("http client", () => {
 
   it("downloads a cacheable index once and revalidates it with its ETag", async () => {
     const http = createHttpClient({ retries: 0 });
-    const [a, b] = await Promise.all([http.get(`${server.url}/index`, { cacheable: true }), http.get(`${server.url}/index`, { cacheable: true })]);
+    const [a, b] = await Promise.all([
+      http.get(`${server.url}/index`, { cacheable: true }),
+      http.get(`${server.url}/index`, { cacheable: true }),
+    ]);
     expect(a.body.toString()).toBe("index body");
     expect(b.body.toString()).toBe("index body");
     expect(hits("/index")).toBe(1);
