@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { COLLECT_AND_PACKAGE } from "../../src/dagger/build-pipeline.js";
 import { verifyFacts } from "../../src/dagger/facts.js";
+import { newestRelease } from "../build/support.js";
 
 /**
  * The real thing up to the engine: dockerfiles/debian.Dockerfile built with buildah (runc) from a debootstrapped
@@ -22,11 +23,19 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
+/** The newest bookworm 6.1 ABI the mirror serves today (ABIs roll off the archive). */
+let abiOnce: Promise<string> | undefined;
+const currentAbi = () =>
+  (abiOnce ??= newestRelease("12", "x86_64", /^linux-headers-6\.1\.0-[0-9]+-amd64$/).then((r) =>
+    r.replace(/-amd64$/, ""),
+  ));
+
 async function buildIn(image: string, darch: "amd64" | "arm64", arch: "x86_64" | "aarch64") {
-  const pkgs = (await run("bash", [join(HERE, "fetch-debian-headers.sh"), "6.1.0-56", darch])).stdout.trim();
+  const abi = await currentAbi();
+  const pkgs = (await run("bash", [join(HERE, "fetch-debian-headers.sh"), abi, darch])).stdout.trim();
   const out = await mkdtemp(join(tmpdir(), `kmodforge-builder-${darch}-`));
   dirs.push(out);
-  const release = `6.1.0-56-${darch}`;
+  const release = `${abi}-${darch}`;
   await run(
     "bash",
     [
@@ -66,7 +75,7 @@ describe.skipIf(!canRun)("Debian builder image (buildah, runc)", () => {
     expect(image).toBe("localhost/kmodforge-builder-debian:bookworm-cross");
   }, 900_000);
 
-  it("compiles a verified x86_64 module against real 6.1.0-56-amd64 headers", async () => {
+  it("compiles a verified x86_64 module against real bookworm 6.1 headers", async () => {
     const r = await buildIn(image, "amd64", "x86_64");
     const gate = verifyFacts(
       { identity: { distro: "debian", distroVersion: "12", arch: "x86_64", kernelRelease: r.release } },
@@ -94,7 +103,12 @@ describe.skipIf(!canRun)("Debian builder image (buildah, runc)", () => {
     const r = await buildIn(image, "amd64", "x86_64");
     const gate = verifyFacts(
       {
-        identity: { distro: "debian", distroVersion: "12", arch: "aarch64", kernelRelease: "6.1.0-56-arm64" },
+        identity: {
+          distro: "debian",
+          distroVersion: "12",
+          arch: "aarch64",
+          kernelRelease: `${await currentAbi()}-arm64`,
+        },
       },
       r.facts,
     );

@@ -7,7 +7,7 @@ abi=$1 darch=$2
 case "$abi" in *[!0-9.-]*) echo "bad abi $abi" >&2; exit 2 ;; esac
 case "$darch" in amd64|arm64) ;; *) echo "bad arch $darch" >&2; exit 2 ;; esac
 C="${KMODFORGE_TEST_CACHE:-/var/cache/kmodforge-test}/dagger"
-out="$C/headers-$darch"
+out="$C/headers-$abi-$darch"
 line=${abi%%-*}; line=${line%.*}
 mkdir -p "$out"
 if ! ls "$out"/linux-headers-"$abi"-"$darch"_*.deb >/dev/null 2>&1; then
