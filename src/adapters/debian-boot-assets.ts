@@ -7,7 +7,7 @@ import type { Arch } from "../core/arch.js";
 import { KmodforgeError } from "../core/errors.js";
 import { checkToken, MAX_RELEASE_LENGTH } from "../core/identity.js";
 import { extractDebMember } from "./deb-extract.js";
-import { PrivateApt } from "./private-apt.js";
+import { type DebPackage, PrivateApt } from "./private-apt.js";
 
 /**
  * What a load test boots, fetched from the distribution's own archive: the kernel image of one exact kernel
@@ -18,14 +18,7 @@ import { PrivateApt } from "./private-apt.js";
 export interface FetchedAsset {
   /** The extracted file. */
   path: string;
-  package: {
-    name: string;
-    version: string;
-    architecture: string;
-    filename: string;
-    sha256: string;
-    size: number;
-  };
+  package: DebPackage;
   /** sha256 of the extracted file. */
   sha256: string;
 }

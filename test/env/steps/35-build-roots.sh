@@ -6,13 +6,9 @@ set -euo pipefail
 CACHE="${KMODFORGE_TEST_CACHE:-/var/cache/kmodforge-test}"
 mkdir -p "$CACHE/roots"
 
-if ! command -v debootstrap >/dev/null; then
-  flock /tmp/apt.lock apt-get install -y -qq --no-install-recommends debootstrap \
-    || { flock /tmp/apt.lock apt-get update -qq && flock /tmp/apt.lock apt-get install -y -qq --no-install-recommends debootstrap; }
-fi
-
 # The mirror comes from the host's apt configuration, never from a built-in name.
 source "$(dirname "$0")/../host-mirror.sh"
+ensure_debootstrap
 MIRROR="$(host_debian_mirror)"
 [ -n "$MIRROR" ] || { echo "35-build-roots: no Debian mirror in the host apt configuration" >&2; exit 1; }
 

@@ -8,13 +8,10 @@ ROOT="$CACHE/trixie-moto"
 STAMP="$ROOT/.kmodforge-ready"
 [ -f "$STAMP" ] && exit 0
 
-if ! command -v debootstrap >/dev/null; then
-  flock /tmp/apt.lock apt-get install -y -qq --no-install-recommends debootstrap \
-    || { flock /tmp/apt.lock apt-get update -qq && flock /tmp/apt.lock apt-get install -y -qq --no-install-recommends debootstrap; }
-fi
 
 # The mirror comes from the host's apt configuration (deb822 or one-line format), never from a hard-coded name.
 source "$(dirname "$0")/../host-mirror.sh"
+ensure_debootstrap
 MIRROR="$(host_debian_mirror)"
 [ -n "$MIRROR" ] || { echo "50-moto: no Debian mirror found in the host apt configuration" >&2; exit 1; }
 
