@@ -6,6 +6,7 @@ import { z } from "zod";
 import { ARCH_FACTS, type Arch } from "../core/arch.js";
 import { parseDeb822 } from "../core/deb822.js";
 import { KmodforgeError } from "../core/errors.js";
+import { compareDebVersions, suiteFromListName } from "../core/sweep/debian-discovery.js";
 import { debianCodename } from "../distros/debian.js";
 import { runProcess } from "./run-process.js";
 
@@ -81,6 +82,7 @@ export class PrivateApt {
   readonly debArch: string;
   readonly codename: string;
   private ready?: Promise<void>;
+  private kernelIndex?: Promise<Map<string, DebPackage & { url: string; suite: string }>>;
 
   constructor(
     stateRoot: string,
@@ -244,6 +246,48 @@ export class PrivateApt {
     return undefined;
   }
 
+  /**
+   * Every kernel package (`linux-*`) of this state's signature-checked lists, keyed by name, with the suite it is
+   * published in and its download URL; the highest version wins where several suites carry one name. Read once per
+   * instance: one pass over the lists instead of an apt-cache call per package.
+   */
+  kernelPackages(): Promise<Map<string, DebPackage & { url: string; suite: string }>> {
+    this.kernelIndex ??= (async () => {
+      await this.ensure();
+      const mirrors = this.repository ? { archive: this.repository.uri } : await hostDebianMirrors();
+      const listsDir = join(this.dir, "lists");
+      const index = new Map<string, DebPackage & { url: string; suite: string }>();
+      for (const name of (await readdir(listsDir)).filter((f) => /_Packages(\.[a-z0-9]+)?$/.test(f)).sort()) {
+        const suite = suiteFromListName(name);
+        if (!suite) continue;
+        const base = (
+          suite.endsWith("-security") && "security" in mirrors && mirrors.security
+            ? mirrors.security
+            : mirrors.archive
+        ).replace(/\/$/, "");
+        for (const stanza of parseDeb822(kernelStanzas(await readAptList(join(listsDir, name))))) {
+          const parsed = stanzaSchema.safeParse(stanza);
+          if (!parsed.success) continue;
+          const s = parsed.data;
+          const known = index.get(s.Package);
+          if (known && compareDebVersions(known.version, s.Version) >= 0) continue;
+          index.set(s.Package, {
+            name: s.Package,
+            version: s.Version,
+            architecture: s.Architecture,
+            filename: s.Filename,
+            sha256: s.SHA256,
+            size: Number(s.Size),
+            url: `${base}/${s.Filename}`,
+            suite,
+          });
+        }
+      }
+      return index;
+    })();
+    return this.kernelIndex;
+  }
+
   /** Package names matching an anchored regular expression (apt-cache's own regex syntax). */
   async names(pattern: string): Promise<string[]> {
     await this.ensure();
@@ -294,4 +338,27 @@ export class PrivateApt {
       await rm(work, { recursive: true, force: true });
     }
   }
+}
+
+/** apt keeps lists compressed (lz4, gz, xz … per host config); apt-helper reads whichever it wrote. */
+export async function readAptList(path: string): Promise<string> {
+  if (path.endsWith("_Packages")) return readFile(path, "utf8");
+  const r = await runProcess("/usr/lib/apt/apt-helper", ["cat-file", path], {
+    timeoutMs: 120_000,
+    maxOutputBytes: 512 * 1024 * 1024,
+  });
+  if (r.code !== 0)
+    throw new KmodforgeError(
+      "EXTERNAL_TOOL_FAILED",
+      `apt-helper cat-file ${path} failed: ${r.stderr.trim().slice(-400)}`,
+    );
+  return r.stdout;
+}
+
+/** Only kernel packages matter; dropping the rest before parsing keeps a 50 MB index cheap. */
+export function kernelStanzas(text: string): string {
+  return text
+    .split(/\n\n+/)
+    .filter((block) => block.startsWith("Package: linux-"))
+    .join("\n\n");
 }

@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Arch } from "../core/arch.js";
 import { parseDeb822 } from "../core/deb822.js";
-import { InvalidInputError, KmodforgeError } from "../core/errors.js";
+import { InvalidInputError } from "../core/errors.js";
 import {
   archFromCrawlerPath,
   headerFilesFromUrls,
@@ -17,8 +17,7 @@ import {
 } from "../core/sweep/debian-discovery.js";
 import type { DiscoveredKernel } from "../core/sweep/matrix.js";
 import type { TargetsPolicy } from "../core/targets.js";
-import { hostDebianMirrors, PrivateApt } from "./private-apt.js";
-import { runProcess } from "./run-process.js";
+import { hostDebianMirrors, kernelStanzas, PrivateApt, readAptList } from "./private-apt.js";
 
 /** Reads kernel-crawler files (`[arch=]path`); the arch comes from the prefix or the path. */
 export async function readCrawlerFiles(
@@ -80,29 +79,6 @@ export async function readCrawlerFiles(
     unmapped.push(...mapped.unmapped);
   }
   return { kernels, unmapped };
-}
-
-/** apt keeps lists compressed (lz4, gz, xz … per host config); apt-helper reads whichever it wrote. */
-async function readAptList(path: string): Promise<string> {
-  if (path.endsWith("_Packages")) return readFile(path, "utf8");
-  const r = await runProcess("/usr/lib/apt/apt-helper", ["cat-file", path], {
-    timeoutMs: 120_000,
-    maxOutputBytes: 512 * 1024 * 1024,
-  });
-  if (r.code !== 0)
-    throw new KmodforgeError(
-      "EXTERNAL_TOOL_FAILED",
-      `apt-helper cat-file ${path} failed: ${r.stderr.trim().slice(-400)}`,
-    );
-  return r.stdout;
-}
-
-/** Only kernel packages matter; dropping the rest before parsing keeps a 50 MB index cheap. */
-function kernelStanzas(text: string): string {
-  return text
-    .split(/\n\n+/)
-    .filter((block) => block.startsWith("Package: linux-"))
-    .join("\n\n");
 }
 
 export interface DebianDiscoveryOptions {

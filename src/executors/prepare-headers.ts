@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { type FetchedPackage, fetchPackages } from "../adapters/package-cache.js";
 import { resolveHeaders } from "../adapters/resolver.js";
-import { createSourceLinks } from "../adapters/sources/index.js";
+import { createSourceLinks, type SourceLinkRegistry } from "../adapters/sources/index.js";
 import { loadTargets } from "../adapters/targets-fs.js";
 import type { Arch } from "../core/arch.js";
 import { KmodforgeError } from "../core/errors.js";
@@ -16,6 +16,18 @@ export interface PreparedHeaders {
   resolved: ResolvedHeaders;
   fetched: FetchedPackage[];
   tree: HeaderTree;
+}
+
+// One link registry per apt state for the life of the process, so a sweep reads each package index once (the links
+// hold only index caches, never per-build state).
+const registries = new Map<string, SourceLinkRegistry>();
+function linksFor(aptStateRoot: string): SourceLinkRegistry {
+  let links = registries.get(aptStateRoot);
+  if (!links) {
+    links = createSourceLinks({ aptStateRoot });
+    registries.set(aptStateRoot, links);
+  }
+  return links;
 }
 
 export async function prepareHeaders(
@@ -35,7 +47,7 @@ export async function prepareHeaders(
       "UNSUPPORTED_TARGET",
       `${identity.distro} ${identity.distroVersion} is not in the targets policy`,
     );
-  const links = createSourceLinks({ aptStateRoot: join(options.cacheDir, "apt") });
+  const links = linksFor(join(options.cacheDir, "apt"));
   const resolved = await step("resolve", () =>
     resolveHeaders(identity, { target, hostArch: options.hostArch, links }),
   );

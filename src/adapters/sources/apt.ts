@@ -37,8 +37,9 @@ interface Lookup {
 }
 
 /**
- * One package's candidate, URL and suite. apt answers each in a few hundred ms, so answers are kept beside the
- * package lists and reused until the lists are refreshed (the `updated` stamp changes).
+ * One package's candidate, URL and suite: kernel packages from one pass over the signature-checked lists, anything
+ * else from apt-cache. Answers are kept beside the package lists and reused until the lists are refreshed (the
+ * `updated` stamp changes), so a warm build does no metadata work at all.
  */
 async function lookup(apt: PrivateApt, name: string): Promise<Lookup> {
   await apt.update();
@@ -53,10 +54,18 @@ async function lookup(apt: PrivateApt, name: string): Promise<Lookup> {
   }
   const hit = memo.entries[name];
   if (hit?.pkg && hit.url) return hit;
-  const pkg = await apt.show(name);
-  const found: Lookup = pkg
-    ? { pkg, url: await apt.uri(pkg.name, pkg.version), suite: await apt.suiteOf(pkg.name, pkg.version) }
-    : {};
+  const indexed = name.startsWith("linux-") ? (await apt.kernelPackages()).get(name) : undefined;
+  let found: Lookup;
+  if (indexed) {
+    const { url, suite, ...pkg } = indexed;
+    found = { pkg, url, suite };
+  } else {
+    const pkg = await apt.show(name);
+    found = pkg
+      ? { pkg, url: await apt.uri(pkg.name, pkg.version), suite: await apt.suiteOf(pkg.name, pkg.version) }
+      : {};
+  }
+  const pkg = found.pkg;
   if (pkg && found.url) {
     memo.entries[name] = found;
     const temp = `${memoFile}.${process.pid}.${Date.now()}`;
