@@ -165,7 +165,15 @@ export class PrivateApt {
     const age = existsSync(stamp) ? Date.now() - (await stat(stamp)).mtimeMs : Number.POSITIVE_INFINITY;
     if (!force && age < this.maxListAgeMs) return;
     await this.writeSources();
-    const r = await runProcess("apt-get", [...this.options(), "-q", "update"], { timeoutMs: 300_000 });
+    // Processes sharing this state (parallel tests, a sweep and a build) take turns: apt's own lock would make the
+    // second one fail instead of wait.
+    const r = await runProcess(
+      "flock",
+      [join(this.dir, ".update.lock"), "apt-get", ...this.options(), "-q", "update"],
+      {
+        timeoutMs: 600_000,
+      },
+    );
     // A suite that does not exist for this release (e.g. no -backports) only makes apt warn; the lists that did
     // arrive are usable. Fail only when apt got nothing at all.
     const lists = (await readdir(join(this.dir, "lists"))).filter(

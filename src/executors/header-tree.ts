@@ -47,8 +47,15 @@ export async function headerTree(
       );
     }
     await runProcess("touch", [join(temp, ".complete")]);
-    await rm(root, { recursive: true, force: true });
-    await rename(temp, root);
+    // Another process may have finished the same tree meanwhile: keep the first complete one (it may be in use).
+    if (existsSync(join(root, ".complete"))) await rm(temp, { recursive: true, force: true });
+    else {
+      await rm(root, { recursive: true, force: true });
+      await rename(temp, root).catch(async (err) => {
+        await rm(temp, { recursive: true, force: true });
+        if (!existsSync(join(root, ".complete"))) throw err;
+      });
+    }
   }
   const candidates = [
     join(root, "usr/src", `linux-headers-${kernelRelease}`),
