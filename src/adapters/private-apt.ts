@@ -44,6 +44,21 @@ const stanzaSchema = z.object({
   Size: z.string().regex(/^\d+$/),
 });
 
+/** A validated Packages stanza, or undefined when a field is missing or malformed. */
+function debPackage(stanza: Record<string, string> | undefined): DebPackage | undefined {
+  const parsed = stanzaSchema.safeParse(stanza);
+  if (!parsed.success) return undefined;
+  const s = parsed.data;
+  return {
+    name: s.Package,
+    version: s.Version,
+    architecture: s.Architecture,
+    filename: s.Filename,
+    sha256: s.SHA256,
+    size: Number(s.Size),
+  };
+}
+
 /** The mirror URIs the host's apt uses: the main archive and the security archive. */
 export async function hostDebianMirrors(): Promise<{ archive: string; security?: string }> {
   const r = await runProcess(
@@ -207,17 +222,7 @@ export class PrivateApt {
       timeoutMs: 60_000,
     });
     if (r.code !== 0) return undefined;
-    const parsed = stanzaSchema.safeParse(parseDeb822(r.stdout)[0]);
-    if (!parsed.success) return undefined;
-    const s = parsed.data;
-    return {
-      name: s.Package,
-      version: s.Version,
-      architecture: s.Architecture,
-      filename: s.Filename,
-      sha256: s.SHA256,
-      size: Number(s.Size),
-    };
+    return debPackage(parseDeb822(r.stdout)[0]);
   }
 
   /** The mirror URL apt would fetch a package version from (`apt-get download --print-uris`). */
@@ -274,21 +279,11 @@ export class PrivateApt {
             : mirrors.archive
         ).replace(/\/$/, "");
         for (const stanza of parseDeb822(kernelStanzas(await readAptList(join(listsDir, name))))) {
-          const parsed = stanzaSchema.safeParse(stanza);
-          if (!parsed.success) continue;
-          const s = parsed.data;
-          const known = index.get(s.Package);
-          if (known && compareDebVersions(known.version, s.Version) >= 0) continue;
-          index.set(s.Package, {
-            name: s.Package,
-            version: s.Version,
-            architecture: s.Architecture,
-            filename: s.Filename,
-            sha256: s.SHA256,
-            size: Number(s.Size),
-            url: `${base}/${s.Filename}`,
-            suite,
-          });
+          const pkg = debPackage(stanza);
+          if (!pkg) continue;
+          const known = index.get(pkg.name);
+          if (known && compareDebVersions(known.version, pkg.version) >= 0) continue;
+          index.set(pkg.name, { ...pkg, url: `${base}/${pkg.filename}`, suite });
         }
       }
       return index;
