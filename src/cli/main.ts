@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { Command, CommanderError } from "commander";
 import { KmodforgeError } from "../core/errors.js";
 import { COMMANDS } from "./commands/index.js";
@@ -9,6 +10,7 @@ import { COMMANDS } from "./commands/index.js";
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command("kmodforge")
     .description("Build, verify and package out-of-tree Linux kernel modules for every kernel a fleet runs.")
+    .version(await packageVersion(), "--version", "print the kmodforge version")
     .showHelpAfterError()
     .exitOverride();
   for (const register of COMMANDS) register(program);
@@ -18,6 +20,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     return reportError(err);
   }
+}
+
+async function packageVersion(): Promise<string> {
+  const file = new URL("../../package.json", import.meta.url);
+  return (JSON.parse(await readFile(file, "utf8")) as { version: string }).version;
 }
 
 /** Prints a failure on stderr (never stdout, which may carry JSON) and returns its exit code. */
