@@ -184,14 +184,33 @@ export async function buildLocal(req: LocalBuildRequest): Promise<BuildResult> {
     });
     const artifactBytes = await readFile(artifact);
     const metadata = buildMetadata({
-      identity,
       artifactName: name.value,
-      artifactFile: `${name.value}.ko.xz`,
-      artifactSha256: createHash("sha256").update(artifactBytes).digest("hex"),
-      moduleName,
-      moduleVersion,
-      compilerText,
-      kernelCompilerText: (await readFile(join(work, "kernel-compiler.txt"), "utf8")).trim(),
+      identity: {
+        distro: identity.distro,
+        distroVersion: identity.distroVersion,
+        arch: identity.arch,
+        kernelRelease: identity.kernelRelease,
+        flavour: identity.flavour,
+        upstreamVersion: identity.upstreamVersion,
+      },
+      package: { name: moduleName, version: moduleVersion, kind: "kbuild" },
+      driverVersion,
+      modules: [
+        {
+          name: moduleName,
+          file: `${name.value}.ko.xz`,
+          sha256: createHash("sha256").update(artifactBytes).digest("hex"),
+          size: artifactBytes.length,
+          ...(modinfoTag(info, "version") ? { version: moduleVersion } : {}),
+          location: ".",
+          signed: Boolean(req.signKey),
+          checks,
+        },
+      ],
+      compiler: {
+        text: compilerText,
+        kernelText: (await readFile(join(work, "kernel-compiler.txt"), "utf8")).trim(),
+      },
       headerPackages: fetched.map((f) => ({
         name: f.candidate.name,
         version: f.candidate.version,
@@ -200,9 +219,9 @@ export async function buildLocal(req: LocalBuildRequest): Promise<BuildResult> {
         source: f.candidate.source,
         ...(f.candidate.signedBy ? { signedBy: f.candidate.signedBy } : {}),
       })),
+      builder: { runner: "host", mode: identity.arch === (req.hostArch ?? hostArch()) ? "native" : "cross" },
       cacheKey: key,
       signed: Boolean(req.signKey),
-      checks,
       startedAt: started,
       finishedAt: new Date().toISOString(),
     });

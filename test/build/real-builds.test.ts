@@ -81,8 +81,10 @@ describe("building the sample module against real Debian headers", () => {
       expect(result.checks.every((check) => check.ok)).toBe(true);
       expect(result.metadata.identity.kernelRelease).toBe(kernel);
       // The compiler that ran is the kernel's own major version, and both texts are recorded.
-      expect(result.metadata.kernelCompilerText).toMatch(new RegExp(`gcc-${c.major}\\b|\\b${c.major}\\.\\d`));
-      expect(result.metadata.compilerText).toMatch(new RegExp(`\\b${c.major}\\.\\d+\\.\\d+`));
+      expect(result.metadata.compiler.kernelText).toMatch(
+        new RegExp(`gcc-${c.major}\\b|\\b${c.major}\\.\\d`),
+      );
+      expect(result.metadata.compiler.text).toMatch(new RegExp(`\\b${c.major}\\.\\d+\\.\\d+`));
       const headers = result.metadata.headerPackages.map((p) => p.name);
       expect(headers).toContain(`linux-headers-${kernel}`);
       expect(headers.some((n) => n.startsWith("linux-kbuild-"))).toBe(true);
