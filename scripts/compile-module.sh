@@ -1,18 +1,28 @@
 #!/bin/sh
-# Compiles an out-of-tree module against a kernel headers tree with the compiler the kernel was built with.
+# Compiles an out-of-tree module package against a kernel headers tree with the compiler the kernel was built with.
 # Usage: compile-module.sh <headers-tree> <module-source-dir> <out-dir> <x86_64|aarch64>
+#        compile-module.sh --probe <headers-tree> <x86_64|aarch64>   (prints the compiler it would use; builds nothing)
+# Output in <out-dir>: build/ (the module tree as built), modules/<name>.ko (every module the build produced),
+# modules.list (each module's path relative to build/), compiler.txt, kernel-compiler.txt, build.log.
 # Environment: KMODFORGE_CC (force a compiler), KMODFORGE_ALLOW_CC_MISMATCH=1 (accept another major version).
 # Exit codes: 2 usage, 3 bad tree, 6 no matching compiler, 7 compile failed.
 set -eu
 
-if [ "$#" -ne 4 ]; then
+probe=0
+if [ "${1:-}" = "--probe" ]; then
+  probe=1
+  shift
+  [ "$#" -eq 2 ] || { echo "usage: compile-module.sh --probe <headers-tree> <x86_64|aarch64>" >&2; exit 2; }
+  tree=$1 src="" out="" arch=$2
+elif [ "$#" -eq 4 ]; then
+  tree=$1 src=$2 out=$3 arch=$4
+else
   echo "usage: compile-module.sh <headers-tree> <module-source-dir> <out-dir> <x86_64|aarch64>" >&2
   exit 2
 fi
-tree=$1 src=$2 out=$3 arch=$4
 conf="$tree/include/config/auto.conf"
 [ -f "$conf" ] || { echo "compile-module: $conf is missing: $tree is not a prepared kernel headers tree" >&2; exit 3; }
-[ -d "$src" ] || { echo "compile-module: module source $src is not a directory" >&2; exit 2; }
+[ "$probe" = 1 ] || [ -d "$src" ] || { echo "compile-module: module source $src is not a directory" >&2; exit 2; }
 
 case "$arch" in
   x86_64) karch=x86 triplet=x86_64-linux-gnu- ;;
@@ -53,7 +63,7 @@ pick_compiler() {
 }
 cc=$(pick_compiler)
 if [ -z "$cc" ]; then
-  echo "compile-module: no compiler found for this kernel: it was built with \"$cc_text\" (major $want_major); install it or run in that distribution's builder" >&2
+  echo "compile-module: no compiler found for this kernel: it was built with \"$cc_text\" (major $want_major); install ${cross}gcc-$want_major or build in that distribution's builder (--executor container)" >&2
   exit 6
 fi
 have_major=$(major_of "$cc")
@@ -65,6 +75,10 @@ fi
 if [ -f "$tree/vmlinux" ] && grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$conf" && ! command -v pahole >/dev/null 2>&1; then
   echo "compile-module: this kernel generates module BTF (the tree ships vmlinux) but pahole is not installed (package dwarves)" >&2
   exit 6
+fi
+if [ "$probe" = 1 ]; then
+  printf '%s\t%s\n' "$cc" "$("$cc" --version 2>/dev/null | head -n 1)"
+  exit 0
 fi
 
 mkdir -p "$out"
@@ -81,14 +95,22 @@ set -- -C "$tree" M="$build" ARCH="$karch" CC="$cc"
 [ "$is_clang" = "y" ] && set -- "$@" LLVM=1
 echo "+ make $* modules" > "$out/build.log"
 if ! make "$@" modules >> "$out/build.log" 2>&1; then
-  echo "compile-module: make failed; last lines of $out/build.log:" >&2
+  echo "compile-module: make failed; last lines of the build log:" >&2
   tail -n 40 "$out/build.log" >&2
   exit 7
 fi
-found=0
-for ko in "$build"/*.ko; do
-  [ -f "$ko" ] || continue
-  cp "$ko" "$out/"
-  found=1
-done
-[ "$found" = 1 ] || { echo "compile-module: make succeeded but produced no .ko; see $out/build.log" >&2; exit 7; }
+# Every module the build produced, wherever in the tree Kbuild put it.
+mkdir -p "$out/modules"
+: > "$out/modules.list"
+(cd "$build" && find . -name '*.ko' -type f | sed 's#^\./##' | LC_ALL=C sort) > "$out/.modules"
+while IFS= read -r rel; do
+  name=$(basename "$rel")
+  if [ -e "$out/modules/$name" ]; then
+    echo "compile-module: two modules are named $name (one of them is $rel); module names must be unique" >&2
+    exit 7
+  fi
+  cp "$build/$rel" "$out/modules/$name"
+  printf '%s\n' "$rel" >> "$out/modules.list"
+done < "$out/.modules"
+rm -f "$out/.modules"
+[ -s "$out/modules.list" ] || { echo "compile-module: make succeeded but produced no .ko; see the build log" >&2; exit 7; }

@@ -6,10 +6,10 @@
  */
 import { argument, type Directory, dag, type File, func, object, type Secret } from "@dagger.io/dagger";
 import { loadTargets } from "./adapters/targets-fs.js";
+import { settleLimited } from "./core/limiter.js";
 import { buildOne, identityAndTarget, planTextOf } from "./dagger/build-one.js";
 import { type CliSecrets, cliContainer, runCli } from "./dagger/cli-container.js";
 import { type EntryReport, loadChunkEntries, parseKernelList, reportFile } from "./dagger/fan-out.js";
-import { settleLimited } from "./dagger/limiter.js";
 import { resolveHeadersLazily } from "./dagger/resolve-port.js";
 
 @object()

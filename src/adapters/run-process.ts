@@ -11,6 +11,8 @@ export interface RunOptions {
   maxOutputBytes?: number;
   /** Bytes written to the child's stdin, then closed. */
   input?: Uint8Array;
+  /** Called with every chunk of output as it arrives (progress for long steps); output is still captured. */
+  onOutput?: (chunk: string) => void;
 }
 
 export interface RunResult {
@@ -61,8 +63,14 @@ export function runProcess(
             child.kill("SIGKILL");
           }, options.timeoutMs)
         : undefined;
-    child.stdout!.on("data", (c: Buffer) => out.push(c));
-    child.stderr!.on("data", (c: Buffer) => err.push(c));
+    child.stdout!.on("data", (c: Buffer) => {
+      out.push(c);
+      options.onOutput?.(c.toString("utf8"));
+    });
+    child.stderr!.on("data", (c: Buffer) => {
+      err.push(c);
+      options.onOutput?.(c.toString("utf8"));
+    });
     if (options.input) child.stdin!.end(options.input);
     child.on("error", (e: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);

@@ -1,3 +1,4 @@
+import { settleLimited } from "../core/limiter.js";
 import { classifyFailure } from "../core/sweep/backoff.js";
 import type { StateOp } from "../core/sweep/state.js";
 import type { StateStore } from "../core/sweep/store.js";
@@ -12,7 +13,7 @@ export interface BuildReport {
 }
 
 /**
- * Builds entries one after another and records each outcome in the state store as it happens, so an interrupted
+ * Builds entries, `jobs` at a time, and records each outcome in the state store as it happens, so an interrupted
  * run keeps what it finished and the next sweep only redoes the rest.
  */
 export async function buildEntries(
@@ -21,11 +22,12 @@ export async function buildEntries(
   build: EntryBuilder,
   writer: string,
   log: (l: string) => void,
+  jobs = 1,
 ): Promise<BuildReport> {
   const report: BuildReport = { built: 0, failed: 0, failures: [] };
-  let n = 0;
-  for (const entry of entries) {
-    log(`build ${++n}/${entries.length}: ${entry.id}`);
+  let started = 0;
+  const settled = await settleLimited(entries, jobs, async (entry) => {
+    log(`build ${++started}/${entries.length}: ${entry.id}`);
     const r = await build(entry);
     const at = new Date().toISOString();
     let op: StateOp;
@@ -55,6 +57,9 @@ export async function buildEntries(
       };
     }
     await commitOps(store, [op], { writer });
-  }
+  });
+  // A failure to record a result (the state store) is not a build failure: it stops the sweep.
+  const lost = settled.find((s) => s.status === "rejected");
+  if (lost?.status === "rejected") throw lost.reason;
   return report;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { KmodforgeError } from "../core/errors.js";
+import { canonicalJson, sha256Hex } from "../core/hash.js";
 import {
   type Chunk,
   type ChunkRef,
@@ -7,7 +8,6 @@ import {
   chunkObjectKey,
   chunkSetKey,
 } from "../core/sweep/chunk.js";
-import { canonicalJson, sha256Hex } from "../core/sweep/hash.js";
 import {
   applyOps,
   emptyState,

@@ -1,24 +1,36 @@
-import { createHash } from "node:crypto";
 import { type FieldIssue, InvalidInputError } from "./errors.js";
+import { byCodeUnit, canonicalJson, sha256Hex } from "./hash.js";
 import { type IdentityKey, identityKey } from "./identity.js";
 
 /**
- * Content cache key of a module build: SHA-256 of the canonical JSON of everything that decides the bytes of the
- * result. Two builds with equal keys are interchangeable; any change to an input changes the key.
+ * The cache key of a module build — the one key the matrix, the state store, builds and published metadata share:
+ * SHA-256 over everything that decides the result and is known before the build runs (so a sweep can skip work):
+ * the identity, the module source, the compiler the kernel line needs, the builder image, the header packages and
+ * the build flags. Two builds with equal keys are interchangeable; any change to an input changes the key.
  */
 
-/** Bumped whenever the build changes in a way none of the inputs below captures. */
-export const CACHE_KEY_SCHEMA = 1;
+/** Bumped whenever the build changes in a way none of the inputs below captures; every entry then rebuilds once. */
+export const CACHE_KEY_SCHEMA = 2;
+
+/** One header package: name, version, and its checksum (or, when no checksum is known, its URL). */
+export interface CacheKeyHeaderFile {
+  name: string;
+  version?: string;
+  sha256?: string;
+  url?: string;
+}
 
 export interface CacheKeyInput {
   identity: IdentityKey;
-  /** moduleSourceDigest() of the module's source tree. */
+  /** moduleSourceDigest() of the module's source tree; "" when a matrix was made without a module. */
   moduleSourceDigest: string;
-  /** The compiler text the build ran with, e.g. `gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0`. */
-  toolchainId: string;
-  /** SHA-256 of every header package the build installed. Order does not matter. */
-  headerPackageSha256: readonly string[];
-  /** Make variables and flags the build passed, e.g. `KCFLAGS=-O2`. Order does not matter. */
+  /** The compiler the kernel line is built with, per the targets policy. */
+  compiler: { family: string; major: number };
+  /** The builder's base image (targets/ builderImage). */
+  builderImage: string;
+  /** The header packages, when known; otherwise the reference a resolution starts from. */
+  headers: { kind: "files"; files: readonly CacheKeyHeaderFile[] } | { kind: "resolve"; ref: string };
+  /** Make variables and flags the build passed, e.g. `KCFLAGS=-O2`, `signed`. Order does not matter. */
   buildFlags: readonly string[];
 }
 
@@ -30,26 +42,6 @@ export interface SourceEntry {
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
-
-/** JSON with object keys sorted at every level, so equal values always serialise to equal text. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
-}
-
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function issue(field: string, given: string, expected: string): FieldIssue {
   return {
@@ -100,21 +92,38 @@ export function moduleSourceDigest(entries: readonly SourceEntry[]): string {
 /** The cache key (64 hex digits). Throws InvalidInputError when a digest or checksum is not SHA-256 hex. */
 export function cacheKey(input: CacheKeyInput): string {
   const issues: FieldIssue[] = [];
-  if (!SHA256.test(input.moduleSourceDigest))
+  if (input.moduleSourceDigest !== "" && !SHA256.test(input.moduleSourceDigest))
     issues.push(issue("moduleSourceDigest", input.moduleSourceDigest, "64 lowercase hex digits"));
-  for (const h of input.headerPackageSha256)
-    if (!SHA256.test(h)) issues.push(issue("headerPackageSha256", h, "64 lowercase hex digits"));
-  if (typeof input.toolchainId !== "string" || input.toolchainId.trim() === "")
-    issues.push(issue("toolchainId", String(input.toolchainId), "the compiler's version text"));
+  const files = input.headers.kind === "files" ? input.headers.files : [];
+  for (const f of files)
+    if (f.sha256 !== undefined && !SHA256.test(f.sha256))
+      issues.push(issue("headers.sha256", f.sha256, "64 lowercase hex digits"));
+  if (!Number.isInteger(input.compiler.major) || input.compiler.major <= 0)
+    issues.push(issue("compiler.major", String(input.compiler.major), "a positive compiler major version"));
   if (issues.length) throw new InvalidInputError(issues);
+  const id = identityKey(input.identity);
+  const headers =
+    input.headers.kind === "files"
+      ? [...files]
+          .sort((a, b) => byCodeUnit(a.name, b.name))
+          .map((f) => [f.name, f.version ?? "", f.sha256 ?? f.url ?? ""])
+      : input.headers.ref;
+  // A fixed-order array rather than canonical JSON: this runs once per matrix entry and dominates matrix time at
+  // 100k entries; JSON.stringify keeps array order, so no key sorting is needed.
   return sha256Hex(
-    canonicalJson({
-      schema: CACHE_KEY_SCHEMA,
-      identity: identityKey(input.identity),
-      moduleSourceDigest: input.moduleSourceDigest,
-      toolchainId: input.toolchainId.trim(),
-      headerPackageSha256: [...new Set(input.headerPackageSha256)].sort(byCodeUnit),
-      buildFlags: [...input.buildFlags].sort(byCodeUnit),
-    }),
+    JSON.stringify([
+      CACHE_KEY_SCHEMA,
+      id.distro,
+      id.distroVersion,
+      id.arch,
+      id.kernelRelease,
+      id.driverVersion ?? "",
+      input.moduleSourceDigest,
+      input.compiler.family,
+      input.compiler.major,
+      input.builderImage,
+      headers,
+      [...input.buildFlags].sort(byCodeUnit),
+    ]),
   );
 }

@@ -17,7 +17,8 @@ export type ErrorCode =
   | "CONFIG_INVALID"
   | "EXTERNAL_TOOL_FAILED";
 
-const EXIT_CODES: Record<ErrorCode, number> = {
+/** The exit code of each failure kind (the CLI's contract; documented in docs/). */
+export const EXIT_CODES: Record<ErrorCode, number> = {
   INVALID_INPUT: 2,
   CONFIG_INVALID: 2,
   UNSUPPORTED_TARGET: 3,

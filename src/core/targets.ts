@@ -10,6 +10,13 @@ import { KmodforgeError } from "./errors.js";
  * kernels expect. Pure: callers pass file text, this returns validated data or an error naming file and line.
  */
 
+/**
+ * An OCI image reference: [registry[:port]/]path[:tag][@sha256:digest], lowercase path components. The pattern
+ * follows the distribution reference grammar closely enough to refuse anything a container tool would.
+ */
+export const IMAGE_REFERENCE =
+  /^(?:[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
 const url = z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[^\s]*)?$/, "an http(s) URL");
 const relTemplate = z.string().min(1);
 
@@ -75,8 +82,8 @@ export const versionTargetSchema = z.object({
   version: z.string().regex(/^[0-9][0-9.]*$/, "a distribution version such as 12, 22.04, 9"),
   codename: z.string().optional(),
   arches: z.array(z.enum(ARCHES)).min(1),
-  builderImage: z.string().min(1),
-  dockerfile: z.string().optional(),
+  /** Base image of the family's builder Dockerfile for this version (the Dockerfile's BASE_IMAGE). */
+  builderImage: z.string().regex(IMAGE_REFERENCE, "an image reference such as debian:bookworm"),
   compiler: compilerSchema,
   flavours: z.array(z.string()).optional(),
   minKernel: z
@@ -156,4 +163,14 @@ export function findTarget(
   version: string,
 ): VersionTarget | undefined {
   return policy.files.find((f) => f.distro === distro)?.versions.find((v) => v.version === version);
+}
+
+/** The compiler a kernel line needs under a target: a listed line's override, else the target's default. */
+export function compilerFor(
+  target: VersionTarget,
+  upstreamVersion: string,
+): { family: "gcc" | "clang"; major: number } {
+  const line = /^(\d+\.\d+)/.exec(upstreamVersion)?.[1];
+  const override = target.compiler.lines.find((l) => l.kernel === line);
+  return { family: target.compiler.family, major: override?.major ?? target.compiler.defaultMajor };
 }

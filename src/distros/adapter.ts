@@ -48,6 +48,23 @@ export interface ReleaseContext {
   arch: Arch;
 }
 
+/** How a family's modules are built in containers. */
+export interface BuilderFacts {
+  /** The family's builder Dockerfile, relative to the repository root (one per family). */
+  dockerfile: string;
+  /**
+   * Whether the family's archives ship an aarch64 cross gcc and host-arch kbuild tools, so aarch64 modules build on
+   * an x86_64 host without emulation. Otherwise (RPM kernel-devel ships target-arch tools) aarch64 needs an arm64
+   * builder.
+   */
+  crossCompiles: boolean;
+  /**
+   * For machines that reach no container registry: the debootstrap suite that makes this family's base image
+   * (`debian:bookworm` → `bookworm`), when the family's bases can be made that way; undefined otherwise.
+   */
+  debootstrapSuite?(baseImage: string): string | undefined;
+}
+
 /**
  * One distribution family. Adding a distribution means one adapter file (this interface), one targets file and its
  * fixtures. Everything distribution-specific that the pure core needs lives behind this interface.
@@ -57,6 +74,8 @@ export interface DistroAdapter {
   readonly distros: readonly Distro[];
   /** Package format of the family. */
   readonly packageFormat: "deb" | "rpm";
+  /** Builder image facts (dockerfiles/, cross compilation, package cache). */
+  readonly builder: BuilderFacts;
   /** Accepts the user's spelling of a version (`bookworm`, `12`, `9.4`, `2023`) and returns its canonical form. */
   normaliseVersion(distro: Distro, input: string): string | FieldIssue;
   /** Reads a kernel release string under this distribution's rules. */

@@ -59,6 +59,10 @@ function headerPackages(ctx: ReleaseContext): HeaderPackageSpec[] {
 export const amazonLinuxAdapter: DistroAdapter = {
   distros: ["amazonlinux"],
   packageFormat: "rpm",
+  builder: {
+    dockerfile: "dockerfiles/amazonlinux.Dockerfile",
+    crossCompiles: false,
+  },
   normaliseVersion: (_distro, input) => normaliseVersion(input),
   parseRelease: (_distro, ctx) => parse(ctx),
   headerPackages: (_distro, ctx) => headerPackages(ctx),

@@ -146,6 +146,14 @@ function normaliseVersion(input: string): string | FieldIssue {
 export const debianAdapter: DistroAdapter = {
   distros: ["debian"],
   packageFormat: "deb",
+  builder: {
+    dockerfile: "dockerfiles/debian.Dockerfile",
+    crossCompiles: true,
+    debootstrapSuite(baseImage) {
+      const m = /^(?:(?:docker\.io\/)?library\/)?debian:([a-z]+)$/.exec(baseImage);
+      return m && CODENAMES[m[1]!] ? m[1] : undefined;
+    },
+  },
   normaliseVersion: (_distro, input) => normaliseVersion(input),
   parseRelease: (_distro, ctx) => parse(ctx),
   headerPackages(_distro, ctx): HeaderPackageSpec[] {

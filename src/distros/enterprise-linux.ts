@@ -71,6 +71,10 @@ function parse(distro: Distro, ctx: ReleaseContext): ParsedRelease | FieldIssue[
 export const enterpriseLinuxAdapter: DistroAdapter = {
   distros: ["centos", "almalinux", "rocky"],
   packageFormat: "rpm",
+  builder: {
+    dockerfile: "dockerfiles/el.Dockerfile",
+    crossCompiles: false,
+  },
   normaliseVersion,
   parseRelease: parse,
   headerPackages(distro, ctx) {

@@ -29,6 +29,10 @@ function parse(ctx: ReleaseContext): ParsedRelease | FieldIssue[] {
 export const fedoraAdapter: DistroAdapter = {
   distros: ["fedora"],
   packageFormat: "rpm",
+  builder: {
+    dockerfile: "dockerfiles/fedora.Dockerfile",
+    crossCompiles: false,
+  },
   normaliseVersion: (_distro, input) => normaliseVersion(input),
   parseRelease: (_distro, ctx) => parse(ctx),
   headerPackages(_distro, ctx) {

@@ -185,6 +185,10 @@ function headerPackages(ctx: ReleaseContext & { parsed: ParsedRelease }): Header
 export const ubuntuAdapter: DistroAdapter = {
   distros: ["ubuntu"],
   packageFormat: "deb",
+  builder: {
+    dockerfile: "dockerfiles/ubuntu.Dockerfile",
+    crossCompiles: true,
+  },
   normaliseVersion: (_distro, input) => normaliseVersion(input),
   parseRelease: (_distro, ctx) => parse(ctx),
   headerPackages: (_distro, ctx) => headerPackages(ctx),

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { runProcess } from "../adapters/run-process.js";
 import { KmodforgeError } from "../core/errors.js";
 import { script } from "./build-scripts.js";
@@ -17,6 +17,8 @@ export interface HeaderTree {
   root: string;
   /** The kernel build directory inside it (what `make -C` takes). */
   buildDir: string;
+  /** buildDir relative to root. */
+  buildDirInTree: string;
   cached: boolean;
 }
 
@@ -27,12 +29,17 @@ export function treeKey(packageSha256: readonly string[]): string {
     .slice(0, 32);
 }
 
+/**
+ * The header tree of these packages: from the cache when it is there, else extracted into it. With `at`, the
+ * packages are extracted into that directory instead (a build whose tree must travel, e.g. out of a container).
+ */
 export async function headerTree(
   cacheDir: string,
   kernelRelease: string,
   packages: ReadonlyArray<{ path: string; sha256: string }>,
+  at?: string,
 ): Promise<HeaderTree> {
-  const root = join(cacheDir, "trees", treeKey(packages.map((p) => p.sha256)));
+  const root = at ?? join(cacheDir, "trees", treeKey(packages.map((p) => p.sha256)));
   const cached = existsSync(join(root, ".complete"));
   if (!cached) {
     const temp = `${root}.${process.pid}.${Date.now()}.tmp`;
@@ -68,5 +75,5 @@ export async function headerTree(
       `the header packages hold no build tree for ${kernelRelease} (looked for ${candidates.join(", ")})`,
     );
   }
-  return { root, buildDir, cached };
+  return { root, buildDir, buildDirInTree: relative(root, buildDir), cached };
 }

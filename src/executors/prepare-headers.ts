@@ -4,6 +4,7 @@ import { resolveHeaders } from "../adapters/resolver.js";
 import { createSourceLinks, type SourceLinkRegistry } from "../adapters/sources/index.js";
 import { loadTargets } from "../adapters/targets-fs.js";
 import type { Arch } from "../core/arch.js";
+import { HEADERS_RECORD_SCHEMA_VERSION, type HeadersRecord } from "../core/build/headers-record.js";
 import { KmodforgeError } from "../core/errors.js";
 import type { ResolvedHeaders } from "../core/headers/types.js";
 import type { KernelIdentity } from "../core/identity.js";
@@ -16,6 +17,8 @@ export interface PreparedHeaders {
   resolved: ResolvedHeaders;
   fetched: FetchedPackage[];
   tree: HeaderTree;
+  /** What the rest of the build needs to know, as the headers step writes it for other processes. */
+  record: HeadersRecord;
 }
 
 // One link registry per apt state for the life of the process, so a sweep reads each package index once (the links
@@ -36,6 +39,10 @@ export async function prepareHeaders(
     cacheDir: string;
     hostArch: Arch;
     targetsDir?: string;
+    /** Extract into this directory instead of the tree cache. */
+    treeDir?: string;
+    /** A resolution made earlier (e.g. `kmodforge resolve --json`); resolved now when absent. */
+    resolved?: ResolvedHeaders;
     step?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
   },
 ): Promise<PreparedHeaders> {
@@ -48,12 +55,43 @@ export async function prepareHeaders(
       `${identity.distro} ${identity.distroVersion} is not in the targets policy`,
     );
   const links = linksFor(join(options.cacheDir, "apt"));
-  const resolved = await step("resolve", () =>
-    resolveHeaders(identity, { target, hostArch: options.hostArch, links }),
-  );
+  const resolved =
+    options.resolved ??
+    (await step("resolve", () => resolveHeaders(identity, { target, hostArch: options.hostArch, links })));
   const fetched = await step("fetch", () =>
     fetchPackages(resolved, { cacheDir: join(options.cacheDir, "packages") }),
   );
-  const tree = await step("extract", () => headerTree(options.cacheDir, identity.kernelRelease, fetched));
-  return { resolved, fetched, tree };
+  const tree = await step("extract", () =>
+    headerTree(options.cacheDir, identity.kernelRelease, fetched, options.treeDir),
+  );
+  return { resolved, fetched, tree, record: headersRecord(identity, options.hostArch, fetched, tree) };
+}
+
+function headersRecord(
+  identity: KernelIdentity,
+  builderArch: Arch,
+  fetched: FetchedPackage[],
+  tree: HeaderTree,
+): HeadersRecord {
+  return {
+    schemaVersion: HEADERS_RECORD_SCHEMA_VERSION,
+    identity: {
+      distro: identity.distro,
+      distroVersion: identity.distroVersion,
+      arch: identity.arch,
+      kernelRelease: identity.kernelRelease,
+    },
+    builderArch,
+    packages: fetched.map((f) => ({
+      name: f.candidate.name,
+      role: f.candidate.role,
+      version: f.candidate.version,
+      url: f.candidate.url,
+      sha256: f.sha256,
+      source: f.candidate.source,
+      ...(f.candidate.signedBy ? { signedBy: f.candidate.signedBy } : {}),
+    })),
+    treeRoot: tree.root,
+    buildDir: tree.buildDirInTree,
+  };
 }

@@ -1,52 +1,42 @@
 import { KmodforgeError } from "../core/errors.js";
 import type { MatrixEntry } from "../core/sweep/types.js";
+import { buildModule, type ExecutorRequest } from "./build.js";
 
 /** Builds one matrix entry on this machine; failures come back classified by their error code. */
 export type EntryBuilder = (
   entry: MatrixEntry,
-) => Promise<{ ok: true; artifact?: string } | { ok: false; code?: string; detail: string }>;
+) => Promise<{ ok: true; artifact: string } | { ok: false; code?: string; detail: string }>;
 
 export interface LocalBuilderOptions {
   /** Module source directory (default: the sample module). */
   moduleDir?: string;
   /** Where built artifacts go. */
   outDir: string;
+  /** host, container or auto (per entry: the host when it has the kernel's compiler, else a container). */
+  executor: ExecutorRequest;
+  targetsDir?: string;
+  cacheDir?: string;
+  log?: (line: string) => void;
 }
 
-type BuildLocal = (request: Record<string, unknown>) => Promise<unknown>;
-
-/**
- * Adapts the local executor (src/executors/local.ts, `buildLocal`) to sweep entries. Loaded lazily so a sweep
- * that dispatches to CI never loads build tooling.
- */
-export async function loadLocalBuilder(options: LocalBuilderOptions): Promise<EntryBuilder> {
-  const specifier = "./local.js";
-  let buildLocal: BuildLocal | undefined;
-  try {
-    buildLocal = ((await import(specifier)) as { buildLocal?: BuildLocal }).buildLocal;
-  } catch {
-    buildLocal = undefined;
-  }
-  if (typeof buildLocal !== "function") {
-    throw new KmodforgeError(
-      "EXTERNAL_TOOL_FAILED",
-      "the local executor (src/executors/local.ts buildLocal) is not available in this build",
-    );
-  }
-  const run = buildLocal;
+/** Adapts the build (src/executors/build.ts) to sweep entries: each entry is one build with the same request. */
+export function localBuilder(options: LocalBuilderOptions): EntryBuilder {
   return async (entry) => {
     try {
-      const result = (await run({
+      const result = await buildModule({
         kernelRelease: entry.identity.kernelRelease,
         distro: entry.identity.distro,
         distroVersion: entry.identity.distroVersion,
         arch: entry.identity.arch,
-        ...(options.moduleDir ? { moduleDir: options.moduleDir } : {}),
         outDir: options.outDir,
-        ...(entry.headers.kind === "files" ? { headerFiles: entry.headers.files } : {}),
-      })) as { artifact?: string; path?: string } | undefined;
-      const artifact = result?.artifact ?? result?.path;
-      return artifact ? { ok: true, artifact } : { ok: true };
+        executor: options.executor,
+        ...(options.moduleDir ? { moduleDir: options.moduleDir } : {}),
+        ...(options.targetsDir ? { targetsDir: options.targetsDir } : {}),
+        ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+        ...(options.log ? { log: options.log } : {}),
+        ...(entry.headers.kind === "files" ? { expectedHeaders: entry.headers.files } : {}),
+      });
+      return { ok: true, artifact: result.artifactDir };
     } catch (err) {
       const code = err instanceof KmodforgeError ? err.code : undefined;
       return { ok: false, ...(code ? { code } : {}), detail: (err as Error).message };

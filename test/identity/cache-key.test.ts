@@ -3,23 +3,36 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestSourceDir, readSourceEntries } from "../../src/adapters/source-digest.js";
-import { type CacheKeyInput, cacheKey, canonicalJson, moduleSourceDigest } from "../../src/core/cache-key.js";
+import { type CacheKeyInput, cacheKey, moduleSourceDigest } from "../../src/core/cache-key.js";
+import { canonicalJson } from "../../src/core/hash.js";
 
 const H = (c: string) => c.repeat(64);
 const base: CacheKeyInput = {
   identity: { distro: "debian", distroVersion: "12", arch: "x86_64", kernelRelease: "6.1.0-18-amd64" },
   moduleSourceDigest: H("a"),
-  toolchainId: "gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0",
-  headerPackageSha256: [H("b"), H("c")],
+  compiler: { family: "gcc", major: 12 },
+  builderImage: "debian:bookworm",
+  headers: {
+    kind: "files",
+    files: [
+      { name: "linux-headers-6.1.0-18-amd64", version: "6.1.76-1", sha256: H("b") },
+      { name: "linux-kbuild-6.1", version: "6.1.76-1", sha256: H("c") },
+    ],
+  },
   buildFlags: ["KCFLAGS=-O2", "CONFIG_X=y"],
 };
+const files = base.headers.kind === "files" ? base.headers.files : [];
 
 describe("cache key", () => {
-  it("is 64 hex digits and ignores the order of checksums, flags and object keys", () => {
+  it("is 64 hex digits and ignores the order of header files, flags and object keys", () => {
     const k = cacheKey(base);
     expect(k).toMatch(/^[0-9a-f]{64}$/);
     expect(
-      cacheKey({ ...base, headerPackageSha256: [H("c"), H("b")], buildFlags: ["CONFIG_X=y", "KCFLAGS=-O2"] }),
+      cacheKey({
+        ...base,
+        headers: { kind: "files", files: [...files].reverse() },
+        buildFlags: ["CONFIG_X=y", "KCFLAGS=-O2"],
+      }),
     ).toBe(k);
     expect(
       cacheKey({
@@ -35,8 +48,13 @@ describe("cache key", () => {
       { ...base, identity: { ...base.identity, kernelRelease: "6.1.0-19-amd64" } },
       { ...base, identity: { ...base.identity, driverVersion: "1.0" } },
       { ...base, moduleSourceDigest: H("d") },
-      { ...base, toolchainId: "gcc-12 (Debian 12.2.0-14) 12.2.0" },
-      { ...base, headerPackageSha256: [H("b")] },
+      { ...base, compiler: { family: "gcc", major: 13 } },
+      { ...base, compiler: { family: "clang", major: 12 } },
+      { ...base, builderImage: "debian:bookworm@sha256:" + H("e") },
+      { ...base, headers: { kind: "files", files: [files[0]!] } },
+      { ...base, headers: { kind: "files", files: [files[0]!, { ...files[1]!, version: "6.1.76-2" }] } },
+      { ...base, headers: { kind: "files", files: [files[0]!, { ...files[1]!, sha256: H("f") }] } },
+      { ...base, headers: { kind: "resolve", ref: "headers:debian/12/x86_64/6.1.0-18-amd64" } },
       { ...base, buildFlags: ["KCFLAGS=-O3", "CONFIG_X=y"] },
     ];
     const keys = new Set(variants.map(cacheKey));
@@ -46,7 +64,9 @@ describe("cache key", () => {
 
   it("rejects values that are not SHA-256 hex", () => {
     expect(() => cacheKey({ ...base, moduleSourceDigest: "abc" })).toThrow(/moduleSourceDigest/);
-    expect(() => cacheKey({ ...base, headerPackageSha256: ["x"] })).toThrow(/headerPackageSha256/);
+    expect(() =>
+      cacheKey({ ...base, headers: { kind: "files", files: [{ name: "x", sha256: "x" }] } }),
+    ).toThrow(/headers\.sha256/);
   });
 
   it("canonical JSON sorts keys at every level", () => {

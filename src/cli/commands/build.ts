@@ -1,13 +1,15 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { InvalidInputError } from "../../core/errors.js";
-import { buildLocal } from "../../executors/local.js";
+import { buildModule, type ExecutorRequest } from "../../executors/build.js";
 
-/** `kmodforge build`: one kernel identity → a verified, packaged module. */
+/** `kmodforge build`: one kernel identity → a verified, packaged module package. */
 export function registerBuild(program: Command): void {
   program
     .command("build")
     .description(
-      "Build the module for one kernel: resolve → fetch → extract → compile → verify → package. Writes <out>/<artifact>/ with the .ko.xz, metadata.json, SHA256SUMS and build.log.",
+      "Build the module package for one kernel: resolve → fetch → extract headers → compile → package → verify and seal. " +
+        "Writes <out>/<artifact>/ with one .ko.xz per module, metadata.json, SHA256SUMS and build.log. " +
+        "The compile runs on this host when it has the kernel's compiler, else in the kernel's builder image (podman).",
     )
     .requiredOption("--kernel <release>", "kernel release as uname -r prints it, e.g. 6.1.0-18-amd64")
     .requiredOption(
@@ -18,19 +20,22 @@ export function registerBuild(program: Command): void {
     .requiredOption("--arch <arch>", "x86_64 or aarch64 (amd64 and arm64 accepted)")
     .option(
       "--driver-version <version>",
-      "version recorded in the artifact name (default: the module's MODULE_VERSION)",
+      "version recorded in the artifact names (default: the package's version, e.g. MODULE_VERSION)",
     )
     .option("--source <dir>", "module source directory (default: the sample module in kernel-module/)")
     .option("--out <dir>", "output directory", "out")
-    .option("--executor <kind>", "where to build: local (this host)", "local")
+    .addOption(
+      new Option(
+        "--executor <kind>",
+        "where the compile runs: auto (this host when it has the kernel's compiler and arch tools, else a container), host, container",
+      )
+        .choices(["auto", "host", "container"])
+        .default("auto"),
+    )
     .option("--targets <dir>", "targets policy directory (default: the repository's targets/)")
     .option(
       "--cache-dir <dir>",
-      "package, header tree and apt cache (default: $KMODFORGE_CACHE or ~/.cache/kmodforge)",
-    )
-    .option(
-      "--toolchain-root <dir>",
-      "a root filesystem of the kernel's own suite to compile in (chroot), when this host lacks its compiler",
+      "package, header tree and apt cache (default: $KMODFORGE_CACHE, $XDG_CACHE_HOME/kmodforge or ~/.cache/kmodforge)",
     )
     .option(
       "--allow-compiler-mismatch",
@@ -40,16 +45,6 @@ export function registerBuild(program: Command): void {
     .option("--sign-cert <file>", "X.509 certificate matching --sign-key")
     .option("--json", "print the result as JSON")
     .action(async (opts) => {
-      if (opts.executor !== "local") {
-        throw new InvalidInputError([
-          {
-            field: "executor",
-            given: String(opts.executor),
-            expected: "local",
-            message: `executor: ${JSON.stringify(opts.executor)} is not available from the CLI; expected local (use \`dagger call build\` for containers)`,
-          },
-        ]);
-      }
       if (Boolean(opts.signKey) !== Boolean(opts.signCert)) {
         throw new InvalidInputError([
           {
@@ -60,25 +55,29 @@ export function registerBuild(program: Command): void {
           },
         ]);
       }
-      const result = await buildLocal({
+      const result = await buildModule({
         kernelRelease: opts.kernel,
         distro: opts.distro,
         distroVersion: opts.distroVersion,
         arch: opts.arch,
+        executor: opts.executor as ExecutorRequest,
         ...(opts.driverVersion ? { driverVersion: opts.driverVersion } : {}),
         ...(opts.source ? { moduleDir: opts.source } : {}),
         outDir: opts.out,
         ...(opts.targets ? { targetsDir: opts.targets } : {}),
         ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
-        ...(opts.toolchainRoot ? { toolchainRoot: opts.toolchainRoot } : {}),
         ...(opts.allowCompilerMismatch ? { allowCompilerMismatch: true } : {}),
         ...(opts.signKey ? { signKey: opts.signKey, signCert: opts.signCert } : {}),
         onStep: opts.json ? undefined : (step, ms) => process.stderr.write(`  ${step.padEnd(8)} ${ms} ms\n`),
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else {
-        process.stdout.write(`built ${result.artifact}\n`);
-        for (const c of result.checks) process.stdout.write(`  ✓ ${c.check}: ${c.actual}\n`);
+        const m = result.metadata;
+        process.stdout.write(
+          `built ${result.artifactDir} (${result.executor}${m.builder.image ? ` ${m.builder.image}` : ""})\n`,
+        );
+        for (const mod of m.modules)
+          process.stdout.write(`  ${mod.file}: ${mod.checks.map((c) => `✓ ${c.check}`).join(" ")}\n`);
       }
     });
 }

@@ -6,6 +6,7 @@ import { registerDispatch } from "./dispatch.js";
 import { registerIdentity } from "./identity.js";
 import { registerMatrix } from "./matrix.js";
 import { registerResolve } from "./resolve.js";
+import { registerSteps } from "./steps.js";
 import { registerSweep } from "./sweep.js";
 import { registerVerify } from "./verify.js";
 
@@ -20,4 +21,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerChunk,
   registerDispatch,
   registerSweep,
+  registerSteps,
 ];

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { defaultCacheDir } from "../../adapters/cache-dir.js";
 import { fetchPackages } from "../../adapters/package-cache.js";
 import { planHeaders, resolveHeaders } from "../../adapters/resolver.js";
 import { createSourceLinks } from "../../adapters/sources/index.js";
@@ -10,7 +11,7 @@ import { explicitUrlLinkFromInputs } from "../../core/headers/explicit-url.js";
 import type { PackageCandidate, TraceEntry } from "../../core/headers/types.js";
 import { parseIdentity } from "../../core/identity.js";
 import { findTarget } from "../../core/targets.js";
-import { defaultCacheDir, hostArch } from "../../executors/local.js";
+import { hostArch } from "../../executors/build.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

@@ -1,7 +1,8 @@
-import type { Command } from "commander";
+import { availableParallelism } from "node:os";
+import { type Command, Option } from "commander";
 import { buildEntries } from "../../adapters/sweep-build.js";
 import { commitOps, getChunk, pruneGenerations, putChunkSet, putMatrix } from "../../adapters/sweep-state.js";
-import { InvalidInputError } from "../../core/errors.js";
+import { EXIT_CODES, InvalidInputError } from "../../core/errors.js";
 import { matchesPattern } from "../../core/support.js";
 import {
   chunkEntries,
@@ -14,13 +15,16 @@ import {
 import { type FanOutFormat, renderFanOut } from "../../core/sweep/ci-output.js";
 import { summariseDiff } from "../../core/sweep/diff.js";
 import type { StateOp } from "../../core/sweep/state.js";
-import { loadLocalBuilder } from "../../executors/sweep-local.js";
+import { defaultModuleDir } from "../../executors/build-scripts.js";
+import { localBuilder } from "../../executors/sweep-local.js";
 import { diffAgainstStore } from "./diff.js";
 import { addGithubOptions, runDispatch, summariseDispatch } from "./dispatch.js";
 import { discoverAndBuild } from "./matrix.js";
 import { addStateOptions, collect, intOption, printResult, progress, storeFrom } from "./sweep-common.js";
 
 const FORMATS = ["github-matrix", "gitlab", "json"];
+/** Executors that build on this machine (per entry: host or container). */
+const BUILD_EXECUTORS = ["auto", "host", "container", "local"];
 
 export function registerSweep(program: Command): void {
   addGithubOptions(
@@ -60,17 +64,27 @@ export function registerSweep(program: Command): void {
       "schedule only entries whose id (distro/version/arch/release) matches this glob, e.g. 'debian/12/*' (repeatable)",
       collect,
     )
-    .option(
-      "--executor <kind>",
-      "none (print --format output), github (workflow_dispatch per chunk) or local",
-      "none",
+    .addOption(
+      new Option(
+        "--executor <kind>",
+        "auto/host/container: build here (auto: per entry, this host when it has the kernel's compiler, else a container; local = auto); github: workflow_dispatch per chunk; none: print the --format fan-out",
+      )
+        .choices(["auto", "host", "container", "local", "github", "none"])
+        .default("auto"),
     )
-    .option("--format <format>", "fan-out output for --executor none: github-matrix | gitlab | json", "json")
+    .option(
+      "--jobs <n>",
+      "builds run at once when building here (default: the number of CPUs)",
+      intOption("jobs", 1, 256),
+    )
+    .addOption(
+      new Option("--format <format>", "fan-out output for --executor none").choices(FORMATS).default("json"),
+    )
     .option("--page <n>", "page for github-matrix/gitlab output", intOption("page", 0, 1e6), 0)
     .option("--build-chunk <ref>", "build one stored chunk (chunks/<set>#<i>) locally and record the results")
     .option(
       "--module-dir <dir>",
-      "module source for --executor local / --build-chunk (default: the sample module in kernel-module/)",
+      "module source to build and digest into every cache key (default: the sample module in kernel-module/)",
     )
     .option("--artifacts <dir>", "output directory for local builds", ".kmodforge/artifacts")
     .option(
@@ -85,27 +99,40 @@ export function registerSweep(program: Command): void {
       const log = progress(!opts.quiet);
       const store = storeFrom(opts);
       const writer = `${process.env.GITHUB_RUN_ID ?? process.env.CI_PIPELINE_ID ?? "local"}:${process.pid}`;
-      if (!FORMATS.includes(opts.format)) throw badOption("format", opts.format, FORMATS.join(" | "));
-      if (!["none", "github", "local"].includes(opts.executor))
-        throw badOption("executor", opts.executor, "none | github | local");
+      const buildsHere = BUILD_EXECUTORS.includes(opts.executor);
+      const builder = () =>
+        localBuilder({
+          outDir: opts.artifacts,
+          executor: opts.executor === "local" ? "auto" : opts.executor,
+          ...(opts.moduleDir ? { moduleDir: opts.moduleDir } : {}),
+          ...(opts.targets ? { targetsDir: opts.targets } : {}),
+          log,
+        });
+      const jobs = opts.jobs ?? availableParallelism();
 
       if (opts.buildChunk) {
         const ref = parseChunkRef(opts.buildChunk);
         if (!ref) throw badOption("build-chunk", opts.buildChunk, "chunks/<32 hex>#<index>");
         const chunk = await getChunk(store, ref);
-        const build = await loadLocalBuilder({ moduleDir: opts.moduleDir, outDir: opts.artifacts });
-        const r = await buildEntries(store, chunk.entries, build, writer, log);
+        const r = await buildEntries(store, chunk.entries, builder(), writer, log, jobs);
         printResult(
           opts.json,
           { chunk: opts.buildChunk, entries: chunk.entries.length, ...r },
           `chunk ${opts.buildChunk}: built ${r.built}, failed ${r.failed}`,
         );
-        if (r.failed > 0) process.exitCode = 7;
+        if (r.failed > 0) process.exitCode = EXIT_CODES.COMPILE_FAILED;
         return;
       }
 
       // With no discovery source named, enumerate the distributions kmodforge can list itself (Debian's archive).
-      const discover = opts.kernels?.length || opts.debian ? opts : { ...opts, debian: true };
+      const discover = {
+        ...opts,
+        debian: opts.debian || !opts.kernels?.length,
+        // The cache keys digest the module this sweep builds, unless told otherwise.
+        moduleSource: opts.moduleDigest
+          ? undefined
+          : (opts.moduleSource ?? opts.moduleDir ?? defaultModuleDir()),
+      };
       const { matrix, skipped, unmapped } = await discoverAndBuild(discover, log);
       const matrixKey = await putMatrix(store, matrix);
       const { diff, generation } = await diffAgainstStore(store, matrix, opts);
@@ -132,18 +159,17 @@ export function registerSweep(program: Command): void {
       const at = new Date().toISOString();
       for (const id of diff.removed) ops.push({ op: "removed", id, at });
 
-      if (opts.executor === "local") {
-        // Load the executor before touching state; then record the matrix; each result is committed as it finishes.
-        const build = await loadLocalBuilder({ moduleDir: opts.moduleDir, outDir: opts.artifacts });
+      if (buildsHere) {
+        // Record the matrix first; each result is committed as it finishes.
         await commitOps(store, ops, { writer });
         await pruneGenerations(store, opts.keepGenerations);
-        const r = await buildEntries(store, work, build, writer, log);
+        const r = await buildEntries(store, work, builder(), writer, log, jobs);
         printResult(
           opts.json,
           { ...base, ...r },
           `sweep: ${work.length} to build in ${set.chunks.length} chunks; built ${r.built}, failed ${r.failed}`,
         );
-        if (r.failed > 0) process.exitCode = 7;
+        if (r.failed > 0) process.exitCode = EXIT_CODES.COMPILE_FAILED;
         return;
       }
       // Work is marked queued only after fan-out, so a sweep interrupted mid-dispatch recomputes the same chunk set
@@ -166,7 +192,7 @@ export function registerSweep(program: Command): void {
           { ...base, ...s },
           `sweep: added ${base.added}, changed ${base.changed}, removed ${base.removed}, failed ${base.failed}; ${set.chunks.length} chunks; dispatched ${s.dispatched} (already ${s.alreadyDone}, in doubt ${s.inDoubt}, failed ${s.failed})`,
         );
-        if (s.failed > 0) process.exitCode = 10;
+        if (s.failed > 0) process.exitCode = EXIT_CODES.EXTERNAL_TOOL_FAILED;
         return;
       }
       await commitOps(store, ops, { writer });

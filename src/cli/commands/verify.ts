@@ -1,14 +1,15 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { defaultCacheDir } from "../../adapters/cache-dir.js";
 import { collectModuleFiles } from "../../adapters/module-files.js";
 import { KmodforgeError } from "../../core/errors.js";
 import { type KernelIdentity, parseIdentity } from "../../core/identity.js";
+import { hostArch } from "../../executors/build.js";
 import {
   bootTestForIdentity,
   defaultBootCacheDir,
   type IdentityBootTestResult,
 } from "../../executors/kernel-boot-test.js";
-import { defaultCacheDir, hostArch } from "../../executors/local.js";
 import { verifyStatic } from "../../executors/verify-static.js";
 
 interface VerifyOptions {

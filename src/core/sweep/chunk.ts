@@ -1,4 +1,4 @@
-import { canonicalJson, sha256Hex } from "./hash.js";
+import { canonicalJson, sha256Hex } from "../hash.js";
 import type { MatrixEntry } from "./types.js";
 
 /**

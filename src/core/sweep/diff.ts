@@ -1,4 +1,4 @@
-import { byCodeUnit } from "./hash.js";
+import { byCodeUnit } from "../hash.js";
 import type { EntryState, SweepState } from "./state.js";
 import type { Matrix, MatrixEntry } from "./types.js";
 

@@ -1,8 +1,9 @@
+import { cacheKey } from "../cache-key.js";
+import { byCodeUnit, sha256Hex } from "../hash.js";
 import { type IdentityInput, type KernelIdentity, parseIdentity } from "../identity.js";
 import { checkSupport, type SupportResult } from "../support.js";
 import type { TargetsPolicy } from "../targets.js";
-import { byCodeUnit, sha256Hex } from "./hash.js";
-import { compilerFor } from "./policy.js";
+import { compilerFor } from "../targets.js";
 import {
   type EntryIdentity,
   type HeaderFile,
@@ -35,36 +36,6 @@ export function entryId(
 ): string {
   return `${id.distro}/${id.distroVersion}/${id.arch}/${id.kernelRelease}`;
 }
-
-/**
- * The cache key of an entry: a hash over everything that changes the built module. Header files count by name,
- * version and checksum, not URL, so a mirror move does not rebuild the world.
- */
-export function entryCacheKey(
-  entry: Omit<MatrixEntry, "cacheKey" | "discoveredBy">,
-  moduleDigest: string,
-): string {
-  const headers =
-    entry.headers.kind === "files"
-      ? entry.headers.files.map((f) => [f.name, f.version ?? "", f.sha256 ?? f.url])
-      : entry.headers.ref;
-  // A fixed-order array, not an object: JSON.stringify keeps array order, so no key sorting is needed (this runs
-  // once per entry and dominates matrix time at 100k entries).
-  return sha256Hex(
-    JSON.stringify([
-      CACHE_KEY_VERSION,
-      entry.id,
-      headers,
-      entry.compiler.family,
-      entry.compiler.major,
-      entry.builderImage,
-      moduleDigest,
-    ]),
-  );
-}
-
-/** Bumped when the cache key's inputs change meaning, so every entry rebuilds once. */
-export const CACHE_KEY_VERSION = 1;
 
 function mergeFiles(a: HeaderFile[], b: HeaderFile[]): HeaderFile[] {
   if (a.length === 0) {
@@ -154,7 +125,14 @@ export function buildMatrix(
     entries.push({
       ...base,
       discoveredBy: [...sources].sort(byCodeUnit),
-      cacheKey: entryCacheKey(base, moduleDigest),
+      cacheKey: cacheKey({
+        identity,
+        moduleSourceDigest: moduleDigest,
+        compiler: base.compiler,
+        builderImage: base.builderImage,
+        headers: headers.kind === "files" ? { kind: "files", files: headers.files } : headers,
+        buildFlags: [],
+      }),
     });
   }
   skipped.sort((a, b) =>

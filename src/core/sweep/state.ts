@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { byCodeUnit } from "../hash.js";
 import { FAILURE_REASONS, nextRetryAt } from "./backoff.js";
-import { byCodeUnit } from "./hash.js";
 
 /**
  * Durable sweep state. Each generation is an immutable object; a writer reads the newest generation, applies its

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { DISTROS } from "../../distros/adapter.js";
 import { ARCHES } from "../arch.js";
+import { KmodforgeError } from "../errors.js";
 
 /**
  * The metadata published next to every artifact: enough to reproduce, audit and look the artifact up again. One
@@ -96,7 +97,13 @@ export type BuildMetadataInput = Omit<BuildMetadata, "schemaVersion">;
 
 /** The one metadata writer: validates what it is given, so a runner cannot write a file readers would refuse. */
 export function buildMetadata(input: BuildMetadataInput): BuildMetadata {
-  return metadataSchema.parse({ schemaVersion: METADATA_SCHEMA_VERSION, ...input });
+  const r = metadataSchema.safeParse({ schemaVersion: METADATA_SCHEMA_VERSION, ...input });
+  if (r.success) return r.data;
+  const first = r.error.issues[0];
+  throw new KmodforgeError(
+    "INVALID_INPUT",
+    `metadata: ${first?.path.join(".") || "(root)"}: ${first?.message}`,
+  );
 }
 
 export function serialiseMetadata(metadata: BuildMetadata): string {

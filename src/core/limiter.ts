@@ -1,6 +1,6 @@
 /**
- * Bounded parallelism for fan-out inside one Dagger call. The engine does not cap concurrent execs, so a chunk of
- * fifty kernels would otherwise start fifty compiles at once on a small runner.
+ * Bounded parallelism: a sweep's local builds and a Dagger fan-out (the engine does not cap concurrent execs, so a
+ * chunk of fifty kernels would otherwise start fifty compiles at once on a small runner).
  */
 
 /** Runs `task` over `items` with at most `limit` in flight; never rejects, like Promise.allSettled. */
