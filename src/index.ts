@@ -6,21 +6,24 @@
  */
 import { argument, type Directory, dag, type File, func, object, type Secret } from "@dagger.io/dagger";
 import { loadTargets } from "./adapters/targets-fs.js";
+import { identityAndTarget } from "./core/build/builder-plan.js";
 import { settleLimited } from "./core/limiter.js";
-import { buildOne, identityAndTarget, planTextOf } from "./dagger/build-one.js";
+import { archOfPlatform, buildPipeline } from "./dagger/build-pipeline.js";
 import { type CliSecrets, cliContainer, runCli } from "./dagger/cli-container.js";
 import { type EntryReport, loadChunkEntries, parseKernelList, reportFile } from "./dagger/fan-out.js";
-import { resolveHeadersLazily } from "./dagger/resolve-port.js";
 
 @object()
 export class Kmodforge {
   /**
-   * Build the module for one kernel. Returns a directory with the packaged artifact, metadata.json (identity,
-   * header packages with checksums, build mode, verify facts) and the build logs. Fails when the verify gate fails.
+   * Build the module package for one kernel: headers resolved through the fallback chain and verified, compiled in
+   * the kernel's builder image with the kernel's compiler, every module through the verify gate. Returns a
+   * directory holding the artifact directory (one .ko.xz per module, metadata.json, SHA256SUMS, build.log) — the
+   * same files `kmodforge build` writes. Fails when headers are unavailable, the compile fails or a module fails
+   * the gate.
    */
   @func({ cache: "6h" })
   async build(
-    /** Kernel release as `uname -r` prints it, e.g. 6.1.0-56-amd64 */
+    /** Kernel release as `uname -r` prints it, e.g. 6.1.0-57-amd64 */
     kernel: string,
     /** Distribution: ubuntu, debian, fedora, centos, almalinux, rocky, amazonlinux */
     distro: string,
@@ -32,18 +35,16 @@ export class Kmodforge {
     @argument({ defaultPath: "/kernel-module" }) source: Directory,
     /** Header plan JSON from `resolve`; resolved live when omitted */
     plan?: File,
+    /** Version recorded in the artifact names (default: the package's own version) */
+    driverVersion?: string,
   ): Promise<Directory> {
-    const result = await buildOne(
+    const built = await buildPipeline(
       dag.currentModule().source(),
       source,
-      input(kernel, distro, distroVersion, arch),
-      {
-        policy: await loadTargets(),
-        planText: await planTextOf(plan),
-      },
+      { ...input(kernel, distro, distroVersion, arch), ...(driverVersion ? { driverVersion } : {}) },
+      { policy: await loadTargets(), engineArch: await engineArch(), ...(plan ? { resolution: plan } : {}) },
     );
-    if (!result.ok) throw new Error(`verify failed for ${kernel}: ${result.problems.join("; ")}`);
-    return result.output;
+    return built.output;
   }
 
   /**
@@ -100,9 +101,23 @@ export class Kmodforge {
     /** Target architecture */
     arch = "x86_64",
   ): Promise<string> {
-    const policy = await loadTargets();
-    const { identity } = identityAndTarget(input(kernel, distro, distroVersion, arch), policy, "x86_64");
-    return `${JSON.stringify(await resolveHeadersLazily(identity, policy, "x86_64"), null, 2)}\n`;
+    const machine = await engineArch();
+    const { identity } = identityAndTarget(
+      input(kernel, distro, distroVersion, arch),
+      await loadTargets(),
+      machine,
+    );
+    const args = ["resolve", "--kernel", identity.kernelRelease, "--distro", identity.distro];
+    args.push(
+      "--distro-version",
+      identity.distroVersion,
+      "--arch",
+      identity.arch,
+      "--host-arch",
+      machine,
+      "--json",
+    );
+    return runCli(this.cli({}), args).stdout();
   }
 
   /** Discover the kernels to build and write the matrix. Returns the matrix JSON file. */
@@ -213,19 +228,17 @@ export class Kmodforge {
   }
 
   /**
-   * Re-run the verify gate on a build output directory (as returned by build). Returns the gate's report as JSON;
-   * fails when the artifact does not match the kernel.
+   * Re-run the verify gate on an artifact directory (as build returns it, or any directory kmodforge build wrote):
+   * the kernel's headers are fetched again and every module is checked against them. Returns the gate's report as
+   * JSON; fails when a module does not match its kernel.
    */
   @func()
   async verify(
-    /** A directory produced by build */
+    /** An artifact directory (holds metadata.json and the modules) */
     artifact: Directory,
   ): Promise<string> {
-    const { verifyFacts } = await import("./dagger/facts.js");
-    const meta = JSON.parse(await artifact.file("metadata.json").contents()) as { identity: VerifyIdentity };
-    const gate = verifyFacts({ identity: meta.identity }, await artifact.file("facts.txt").contents());
-    if (!gate.ok) throw new Error(`verify failed: ${gate.problems.join("; ")}`);
-    return `${JSON.stringify(gate, null, 2)}\n`;
+    const ctr = this.cli({}).withDirectory("/work/artifact", artifact);
+    return runCli(ctr, ["verify", "--module", "/work/artifact", "--json"]).stdout();
   }
 
   private cli(secrets: CliSecrets) {
@@ -238,8 +251,10 @@ export class Kmodforge {
     parallelism: number,
   ): Promise<Directory> {
     const policy = await loadTargets();
+    const machine = await engineArch();
+    const repo = dag.currentModule().source();
     const settled = await settleLimited(entries, parallelism, async (entry) => {
-      const built = await buildOne(dag.currentModule().source(), source, entry, { policy });
+      const built = await buildPipeline(repo, source, entry, { policy, engineArch: machine });
       await built.output.sync();
       return built;
     });
@@ -250,14 +265,24 @@ export class Kmodforge {
       const id = `${entry.distro}/${entry.distroVersion}/${entry.arch}/${entry.kernelRelease}`;
       if (s.status === "fulfilled") {
         out = out.withDirectory(id, s.value.output);
-        report.push({ id, ok: s.value.ok, mode: s.value.plan.mode, problems: s.value.problems });
-      } else report.push({ id, ok: false, problems: [String((s.reason as Error)?.message ?? s.reason)] });
+        report.push({ id, ok: true, mode: s.value.plan.mode, problems: [] });
+      } else report.push({ id, ok: false, problems: [failureText(s.reason)] });
     });
     return out.withFile("report.json", reportFile(report));
   }
 }
 
-type VerifyIdentity = Parameters<typeof import("./dagger/facts.js").verifyFacts>[0]["identity"];
+/** The engine's own architecture: what native builds run as and what cross builds start from. */
+async function engineArch() {
+  return archOfPlatform(await dag.defaultPlatform());
+}
+
+/** A failed entry's reason: the step's own words (stderr of the failed exec) when the engine gives them. */
+function failureText(reason: unknown): string {
+  const err = reason as { stderr?: unknown; message?: unknown };
+  const stderr = typeof err?.stderr === "string" ? err.stderr.trim() : "";
+  return (stderr || String(err?.message ?? reason)).slice(-2000);
+}
 
 function input(kernel: string, distro: string, distroVersion: string, arch: string) {
   return { kernelRelease: kernel, distro, distroVersion, arch };

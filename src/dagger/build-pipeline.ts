@@ -1,72 +1,162 @@
-import { type Container, type Directory, dag } from "@dagger.io/dagger";
-import type { BuildPlan } from "./build-plan.js";
-import { packageFileName } from "./build-plan.js";
-import { builderContainer, withPackageCache } from "./builder.js";
+import type { Container, Directory, File, Platform } from "@dagger.io/dagger";
+import { ARCH_FACTS, type Arch, normaliseArch } from "../core/arch.js";
+import { type BuilderPlan, identityAndTarget, planBuilder } from "../core/build/builder-plan.js";
+import { parseHeadersRecord } from "../core/build/headers-record.js";
+import { builderSteps, CONTAINER_LAYOUT } from "../core/build/steps.js";
+import type { IdentityInput, KernelIdentity } from "../core/identity.js";
+import type { TargetsPolicy, VersionTarget } from "../core/targets.js";
+import { cliContainer, runCli } from "./cli-container.js";
 
 /**
- * One build as a container chain: builder image, header packages fetched by checksum, the module source, then the
- * same POSIX scripts the local executor runs (extract-headers, compile-module, collect-facts, package). Lazy: nothing
- * runs until a caller reads a leaf.
+ * One build as Dagger containers, composing the same steps every runner runs:
+ *   headers  `kmodforge headers` in the CLI container (resolve → fetch → extract; verified)
+ *   compile, package  the builder steps (core/build/steps.ts) in the kernel's builder image, at the container layout
+ *   seal     `kmodforge seal` in the CLI container (verify gate, metadata.json, SHA256SUMS)
+ * The container executor runs the same builder steps with the same layout, so both send identical command lines.
  */
 
-export const WORK = "/work";
-export const OUT = `${WORK}/out`;
-export const FACTS_FILE = `${OUT}/facts.txt`;
+/** Where the TypeScript steps keep their files in the CLI container. */
+export const RECORD = "/work/meta/headers.json";
+export const PLAN_FILE = "/work/meta/plan.json";
+export const ARTIFACTS = "/work/artifacts";
 
-/**
- * Fixed script (inputs arrive only as positional arguments): per built module, the facts the verify gate reads
- * (vermagic via modinfo, ELF e_machine from the header) and the packaged `.ko.xz` from package-module.sh; the
- * compile logs are copied next to them.
- */
-export const COLLECT_AND_PACKAGE = [
-  "set -eu",
-  'build=$1 out=$2 tree=$3; : > "$out/facts.txt"',
-  // The kernel configuration symbols vermagic's flag tail comes from, for the gate to derive the expected tail.
-  "grep -E '^CONFIG_(SMP|PREEMPT_BUILD|PREEMPT|PREEMPT_RT|MODULE_UNLOAD|MODVERSIONS)=' \"$tree/include/config/auto.conf\" | sed 's/^/config=/' >> \"$out/facts.txt\" || true",
-  'for ko in "$build"/*.ko; do',
-  '  name=$(basename "$ko")',
-  '  printf "module=%s\\nvermagic=%s\\nelf_machine=%s\\n" "$name" "$(modinfo -F vermagic "$ko")" "$(od -An -tu2 -j18 -N2 "$ko" | tr -d " ")" >> "$out/facts.txt"',
-  // Every imported symbol CRC against the kernel's Module.symvers.
-  '  modprobe --dump-modversions "$ko" > "$build/.crcs" || : > "$build/.crcs"',
-  '  awk \'NR==FNR { k[$2]=$1; next } { n++; if (!($2 in k) || k[$2] != $1) bad++ } END { printf "crc_checked=%d\\ncrc_mismatch=%d\\n", n, bad }\' "$tree/Module.symvers" "$build/.crcs" >> "$out/facts.txt"',
-  '  sh /kmodforge/scripts/package-module.sh "$ko" "$out/$name.xz"',
-  "done",
-  'for f in build.log compiler.txt kernel-compiler.txt; do [ ! -f "$build/$f" ] || cp "$build/$f" "$out/"; done',
-].join("\n");
-
-const packagePaths = (plan: BuildPlan): string[] =>
-  plan.packages.map((pkg, i) => `${WORK}/pkgs/${packageFileName(pkg, i)}`);
-
-/** Header packages as files; each `dag.http` pins the plan's sha256 so a changed mirror file fails the fetch. */
-function withHeaderPackages(ctr: Container, plan: BuildPlan): Container {
-  const paths = packagePaths(plan);
-  return plan.packages.reduce((c, pkg, i) => {
-    const file = dag.http(pkg.url, pkg.sha256 ? { checksum: `sha256:${pkg.sha256}` } : {});
-    return c.withFile(paths[i] as string, file);
-  }, ctr);
+export interface DaggerBuildInput extends IdentityInput {
+  driverVersion?: string;
 }
 
-export function buildContainer(repo: Directory, source: Directory, plan: BuildPlan): Container {
-  const scripts = repo.directory("scripts");
-  let ctr = withPackageCache(builderContainer(repo, plan), plan);
-  for (const [name, value] of Object.entries(plan.env).sort(([a], [b]) => a.localeCompare(b)))
-    ctr = ctr.withEnvVariable(name, value);
-  ctr = withHeaderPackages(ctr, plan)
-    .withDirectory("/kmodforge/scripts", scripts)
-    .withDirectory(`${WORK}/src`, source)
-    .withWorkdir(WORK)
-    .withExec(["mkdir", "-p", OUT, `${WORK}/headers`, `${WORK}/build`]);
-  const run = (script: string, args: string[], log: string): Container =>
-    ctr.withExec(["sh", `/kmodforge/scripts/${script}`, ...args], { redirectStdout: `${OUT}/${log}` });
-  ctr = run("extract-headers.sh", [`${WORK}/headers`, ...packagePaths(plan)], "extract.log");
-  const tree = `${WORK}/headers/${plan.headersTree}`;
-  ctr = run("compile-module.sh", [tree, `${WORK}/src`, `${WORK}/build`, plan.identity.arch], "compile.log");
-  ctr = ctr.withExec(["sh", "-c", COLLECT_AND_PACKAGE, "collect", `${WORK}/build`, OUT, tree], {
-    redirectStdout: `${OUT}/package.log`,
+/** The engine's platform as an arch (`linux/arm64` → aarch64); builds never assume x86_64. */
+export function archOfPlatform(platform: string): Arch {
+  const arch = normaliseArch(platform.split("/")[1] ?? "");
+  if (!arch)
+    throw new Error(
+      `the engine's platform ${platform} is not one kmodforge builds on (linux/amd64, linux/arm64)`,
+    );
+  return arch;
+}
+
+/** The builder image of a plan: the family's Dockerfile with the plan's arguments on the plan's platform. */
+export function builderContainer(repo: Directory, plan: BuilderPlan): Container {
+  return repo.dockerBuild({
+    dockerfile: plan.dockerfile,
+    platform: plan.platform as Platform,
+    buildArgs: Object.entries(plan.buildArgs).map(([name, value]) => ({ name, value })),
   });
-  return ctr;
 }
 
-export function buildOutput(ctr: Container): Directory {
-  return ctr.directory(OUT);
+/** How metadata names a Dagger builder: the Dockerfile and its arguments (the engine keys the image by them). */
+export function builderDescription(plan: BuilderPlan): string {
+  const args = Object.entries(plan.buildArgs).map(([k, v]) => `${k}=${v}`);
+  return [plan.dockerfile, plan.platform, ...args].join(" ");
+}
+
+function identityArgs(identity: KernelIdentity): string[] {
+  return [
+    "--kernel",
+    identity.kernelRelease,
+    "--distro",
+    identity.distro,
+    "--distro-version",
+    identity.distroVersion,
+    "--arch",
+    identity.arch,
+  ];
+}
+
+/** The headers step: a directory holding the extracted tree, and the record describing it. */
+export function headersStep(
+  repo: Directory,
+  identity: KernelIdentity,
+  plan: BuilderPlan,
+  resolution?: File,
+): { tree: Directory; record: File } {
+  let ctr = cliContainer(repo);
+  const args = ["headers", ...identityArgs(identity), "--builder-arch", plan.builderArch];
+  if (resolution) {
+    ctr = ctr.withFile(PLAN_FILE, resolution);
+    args.push("--plan", PLAN_FILE);
+  }
+  ctr = runCli(ctr, [...args, "--out", CONTAINER_LAYOUT.headersRoot, "--record", RECORD]);
+  return { tree: ctr.directory(CONTAINER_LAYOUT.headersRoot), record: ctr.file(RECORD) };
+}
+
+/** compile and package in the builder image; returns the work directory. */
+export function builderStepsIn(
+  repo: Directory,
+  source: Directory,
+  tree: Directory,
+  plan: BuilderPlan,
+  buildDirInTree: string,
+  arch: Arch,
+): Directory {
+  let ctr = builderContainer(repo, plan)
+    .withDirectory(CONTAINER_LAYOUT.scripts, repo.directory("scripts"))
+    .withDirectory(CONTAINER_LAYOUT.headersRoot, tree)
+    .withDirectory(CONTAINER_LAYOUT.source, source)
+    .withWorkdir("/work");
+  for (const step of builderSteps(CONTAINER_LAYOUT, buildDirInTree, arch)) ctr = ctr.withExec(step.argv);
+  return ctr.directory(CONTAINER_LAYOUT.work);
+}
+
+/** The seal step; returns a directory holding the one artifact directory. */
+export function sealStep(
+  repo: Directory,
+  source: Directory,
+  headers: { tree: Directory; record: File },
+  work: Directory,
+  plan: BuilderPlan,
+  driverVersion?: string,
+): Directory {
+  const ctr = cliContainer(repo)
+    .withDirectory(CONTAINER_LAYOUT.headersRoot, headers.tree)
+    .withFile(RECORD, headers.record)
+    .withDirectory(CONTAINER_LAYOUT.work, work)
+    .withDirectory(CONTAINER_LAYOUT.source, source);
+  const args = [
+    "seal",
+    "--record",
+    RECORD,
+    "--work",
+    CONTAINER_LAYOUT.work,
+    "--source",
+    CONTAINER_LAYOUT.source,
+  ];
+  args.push(
+    "--out",
+    ARTIFACTS,
+    "--runner",
+    "dagger",
+    "--image",
+    builderDescription(plan),
+    "--mode",
+    plan.mode,
+  );
+  if (driverVersion) args.push("--driver-version", driverVersion);
+  return runCli(ctr, args).directory(ARTIFACTS);
+}
+
+export interface DaggerBuild {
+  identity: KernelIdentity;
+  target: VersionTarget;
+  plan: BuilderPlan;
+  output: Directory;
+}
+
+/**
+ * Composes one build. The headers record is read back (one leaf) because the builder's command line names the
+ * kernel build directory inside the extracted tree, exactly as the container executor's does.
+ */
+export async function buildPipeline(
+  repo: Directory,
+  source: Directory,
+  input: DaggerBuildInput,
+  options: { policy: TargetsPolicy; engineArch: Arch; resolution?: File },
+): Promise<DaggerBuild> {
+  const { identity, target } = identityAndTarget(input, options.policy, options.engineArch);
+  const plan = planBuilder(identity, target, options.engineArch);
+  const headers = headersStep(repo, identity, plan, options.resolution);
+  const record = parseHeadersRecord(await headers.record.contents(), "headers.json");
+  if (!record.ok) throw new Error(record.message);
+  const work = builderStepsIn(repo, source, headers.tree, plan, record.value.buildDir, identity.arch);
+  const driverVersion = typeof input.driverVersion === "string" ? input.driverVersion : undefined;
+  return { identity, target, plan, output: sealStep(repo, source, headers, work, plan, driverVersion) };
 }

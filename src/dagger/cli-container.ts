@@ -1,12 +1,16 @@
-import { type Container, type Directory, dag, type Secret } from "@dagger.io/dagger";
+import { CacheSharingMode, type Container, type Directory, dag, type Secret } from "@dagger.io/dagger";
 
 /**
- * The kmodforge CLI in a Node container, for the sweep functions (matrix, diff, chunk, sweep): they are the same
- * commands a laptop runs, so the Dagger layer only supplies the runtime, the npm cache and the secrets.
+ * The kmodforge CLI in its container (dockerfiles/cli.Dockerfile), for every TypeScript step a Dagger function runs:
+ * the build's headers and seal steps, resolve, and the sweep commands. They are the same commands a laptop runs, so
+ * the Dagger layer only supplies the image, a cache and the secrets.
  */
 
-/** Node 20 on Debian bookworm. Refresh the digest with `crane digest node:20-bookworm-slim`. */
-export const NODE_IMAGE = "node:20-bookworm-slim";
+export const CLI_DOCKERFILE = "dockerfiles/cli.Dockerfile";
+/** The CLI's entry point inside the image. */
+export const CLI = ["node", "/kmodforge/bin/kmodforge.js"];
+/** The kmodforge cache in the CLI container (apt state, verified packages), kept in a cache volume. */
+export const CLI_CACHE = "/root/.cache/kmodforge";
 
 export interface CliSecrets {
   githubToken?: Secret;
@@ -15,13 +19,12 @@ export interface CliSecrets {
 }
 
 export function cliContainer(repo: Directory, secrets: CliSecrets = {}): Container {
-  let ctr = dag
-    .container()
-    .from(NODE_IMAGE)
-    .withMountedCache("/root/.npm", dag.cacheVolume("kmodforge-npm"))
-    .withDirectory("/kmodforge", repo, { exclude: ["node_modules", ".git", ".kmodforge"] })
-    .withWorkdir("/kmodforge")
-    .withExec(["npm", "ci", "--omit=dev", "--no-audit", "--no-fund"]);
+  let ctr = repo
+    .dockerBuild({ dockerfile: CLI_DOCKERFILE })
+    // apt takes exclusive locks on its state, so concurrent steps take turns on the cache.
+    .withMountedCache(CLI_CACHE, dag.cacheVolume("kmodforge-cli-cache"), {
+      sharing: CacheSharingMode.Locked,
+    });
   if (secrets.githubToken) ctr = ctr.withSecretVariable("GITHUB_TOKEN", secrets.githubToken);
   if (secrets.awsAccessKeyId) ctr = ctr.withSecretVariable("AWS_ACCESS_KEY_ID", secrets.awsAccessKeyId);
   if (secrets.awsSecretAccessKey)
@@ -31,5 +34,5 @@ export function cliContainer(repo: Directory, secrets: CliSecrets = {}): Contain
 
 /** Runs one CLI command; args are an array (never a shell string) and the caller validated every value. */
 export function runCli(ctr: Container, args: string[]): Container {
-  return ctr.withExec(["node", "bin/kmodforge.js", ...args]);
+  return ctr.withExec([...CLI, ...args]);
 }

@@ -6,13 +6,12 @@ import { defaultCacheDir } from "../adapters/cache-dir.js";
 import { podmanAvailable } from "../adapters/podman.js";
 import { loadTargets } from "../adapters/targets-fs.js";
 import { type Arch, normaliseArch } from "../core/arch.js";
-import { type BuilderPlan, planBuilder } from "../core/build/builder-plan.js";
+import { type BuilderPlan, identityAndTarget, planBuilder } from "../core/build/builder-plan.js";
 import { chooseExecutor, type ExecutorKind } from "../core/build/executor-choice.js";
 import { builderSteps, probeStep, type Signing } from "../core/build/steps.js";
 import { KmodforgeError } from "../core/errors.js";
 import type { ResolvedHeaders } from "../core/headers/types.js";
-import { type KernelIdentity, parseIdentity } from "../core/identity.js";
-import { findTarget } from "../core/targets.js";
+import type { KernelIdentity } from "../core/identity.js";
 import { parseKernelConfig } from "../core/verify/gate.js";
 import type { BuildMetadata } from "../core/verify/metadata.js";
 import { defaultModuleDir, repoRoot } from "./build-scripts.js";
@@ -86,8 +85,11 @@ function stepTimer(steps: Record<string, number>, onStep?: (step: string, ms: nu
   };
 }
 
-async function identityAndTarget(req: BuildRequest, machine: Arch) {
-  const parsed = parseIdentity(
+export async function buildModule(req: BuildRequest): Promise<BuildResult> {
+  const steps: Record<string, number> = {};
+  const step = stepTimer(steps, req.onStep);
+  const machine = req.hostArch ?? hostArch();
+  const { identity, target } = identityAndTarget(
     {
       kernelRelease: req.kernelRelease,
       distro: req.distro,
@@ -95,24 +97,9 @@ async function identityAndTarget(req: BuildRequest, machine: Arch) {
       arch: req.arch,
       driverVersion: req.driverVersion,
     },
-    { hostArch: machine },
+    await loadTargets(req.targetsDir),
+    machine,
   );
-  if (!parsed.ok) throw parsed.error;
-  const identity = parsed.value;
-  const target = findTarget(await loadTargets(req.targetsDir), identity.distro, identity.distroVersion);
-  if (!target)
-    throw new KmodforgeError(
-      "UNSUPPORTED_TARGET",
-      `${identity.distro} ${identity.distroVersion} is not in the targets policy`,
-    );
-  return { identity, target };
-}
-
-export async function buildModule(req: BuildRequest): Promise<BuildResult> {
-  const steps: Record<string, number> = {};
-  const step = stepTimer(steps, req.onStep);
-  const machine = req.hostArch ?? hostArch();
-  const { identity, target } = await identityAndTarget(req, machine);
   const plan = planBuilder(identity, target, machine);
   const cacheDir = req.cacheDir ?? defaultCacheDir();
   const source = resolve(req.moduleDir ?? defaultModuleDir());

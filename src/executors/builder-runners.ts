@@ -1,3 +1,4 @@
+import { appendFile } from "node:fs/promises";
 import { type ContainerMount, runContainer } from "../adapters/podman.js";
 import { type RunResult, runProcess } from "../adapters/run-process.js";
 import {
@@ -33,17 +34,36 @@ export interface BuildDirs {
   signing?: { key: string; cert: string };
 }
 
+/**
+ * With KMODFORGE_TRACE_COMMANDS=<file>, every builder step a runner executes is appended to the file as one JSON
+ * line ({runner, image, step, argv}): what to compare when a build behaves differently in two places.
+ */
+async function trace(runner: BuilderRunner, step: BuilderStep): Promise<void> {
+  const file = process.env.KMODFORGE_TRACE_COMMANDS;
+  if (!file) return;
+  const line = {
+    runner: runner.kind,
+    ...(runner.image ? { image: runner.image } : {}),
+    step: step.name,
+    argv: step.argv,
+  };
+  await appendFile(file, `${JSON.stringify(line)}\n`);
+}
+
 export function hostRunner(dirs: BuildDirs): BuilderRunner {
-  return {
+  const runner: BuilderRunner = {
     kind: "host",
     layout: { scripts: scriptsDir(), headersRoot: dirs.headersRoot, source: dirs.source, work: dirs.work },
     ...(dirs.signing ? { signing: dirs.signing } : {}),
-    run: (step, options) =>
-      runProcess(step.argv[0]!, step.argv.slice(1), {
+    run: async (step, options) => {
+      await trace(runner, step);
+      return runProcess(step.argv[0]!, step.argv.slice(1), {
         timeoutMs: options.timeoutMs,
         env: { ...process.env, ...options.env },
-      }),
+      });
+    },
   };
+  return runner;
 }
 
 /** The mounts that map a build's host directories onto the container layout. */
@@ -64,13 +84,14 @@ export function containerMounts(dirs: BuildDirs): ContainerMount[] {
 
 export function containerRunner(dirs: BuildDirs, image: string, platform: string): BuilderRunner {
   const mounts = containerMounts(dirs);
-  return {
+  const runner: BuilderRunner = {
     kind: "container",
     image,
     layout: CONTAINER_LAYOUT,
     ...(dirs.signing ? { signing: CONTAINER_SIGNING } : {}),
-    run: (step, options) =>
-      runContainer(
+    run: async (step, options) => {
+      await trace(runner, step);
+      return runContainer(
         {
           image,
           argv: step.argv,
@@ -80,6 +101,8 @@ export function containerRunner(dirs: BuildDirs, image: string, platform: string
           ...(options.env ? { env: options.env } : {}),
         },
         { timeoutMs: options.timeoutMs },
-      ),
+      );
+    },
   };
+  return runner;
 }

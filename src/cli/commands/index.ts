@@ -4,6 +4,7 @@ import { registerChunk } from "./chunk.js";
 import { registerDiff } from "./diff.js";
 import { registerDispatch } from "./dispatch.js";
 import { registerIdentity } from "./identity.js";
+import { registerImages } from "./images.js";
 import { registerMatrix } from "./matrix.js";
 import { registerResolve } from "./resolve.js";
 import { registerSteps } from "./steps.js";
@@ -21,5 +22,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerChunk,
   registerDispatch,
   registerSweep,
+  registerImages,
   registerSteps,
 ];

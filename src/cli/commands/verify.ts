@@ -13,10 +13,10 @@ import {
 import { verifyStatic } from "../../executors/verify-static.js";
 
 interface VerifyOptions {
-  kernel: string;
-  distro: string;
-  distroVersion: string;
-  arch: string;
+  kernel?: string;
+  distro?: string;
+  distroVersion?: string;
+  arch?: string;
   module: string[];
   boot?: boolean;
   exercise?: string;
@@ -42,13 +42,19 @@ export function registerVerify(program: Command): void {
         "under QEMU (software emulation, ~10 s), insmod the module(s), exercise them, rmmod them, and report what the " +
         "kernel said. Exit 0 only when every module loaded, passed the exercise and unloaded cleanly.",
     )
-    .requiredOption("--kernel <release>", "kernel release as uname -r prints it, e.g. 6.1.0-18-amd64")
-    .requiredOption(
-      "--distro <name>",
-      "distribution (kernel images are fetched for debian; others need --kernel-image)",
+    .option(
+      "--kernel <release>",
+      "kernel release as uname -r prints it, e.g. 6.1.0-18-amd64 (default: the artifact's metadata.json)",
     )
-    .requiredOption("--distro-version <version>", "distribution version, e.g. 12 or bookworm")
-    .requiredOption("--arch <arch>", "x86_64 or aarch64 (amd64 and arm64 accepted)")
+    .option(
+      "--distro <name>",
+      "distribution (kernel images are fetched for debian; others need --kernel-image; default: the artifact's)",
+    )
+    .option(
+      "--distro-version <version>",
+      "distribution version, e.g. 12 or bookworm (default: the artifact's)",
+    )
+    .option("--arch <arch>", "x86_64 or aarch64 (amd64 and arm64 accepted; default: the artifact's)")
     .requiredOption(
       "--module <path>",
       "a .ko / .ko.xz file or an artifact directory; repeat for several (load order)",
@@ -72,15 +78,16 @@ export function registerVerify(program: Command): void {
     .option("--serial-log <file>", "write the guest's full serial console here")
     .option("--json", "print the result as JSON on stdout")
     .action(async (opts: VerifyOptions) => {
+      const set = await collectModuleFiles(opts.module);
       const id = parseIdentity({
-        kernelRelease: opts.kernel,
-        distro: opts.distro,
-        distroVersion: opts.distroVersion,
-        arch: opts.arch,
+        kernelRelease: opts.kernel ?? set.identity?.kernelRelease,
+        distro: opts.distro ?? set.identity?.distro,
+        distroVersion: opts.distroVersion ?? set.identity?.distroVersion,
+        arch: opts.arch ?? set.identity?.arch,
       });
       if (!id.ok) throw id.error;
       if (!opts.boot) {
-        await runStatic(id.value, opts);
+        await runStatic(id.value, set.files, opts);
         return;
       }
       const timeoutSec = Number(opts.timeout);
@@ -90,7 +97,7 @@ export function registerVerify(program: Command): void {
           `--timeout: expected whole seconds between 10 and 3600, got ${JSON.stringify(opts.timeout)}`,
         );
       }
-      const modules = await collectModuleFiles(opts.module);
+      const modules = set.files;
       const exerciseScript = opts.exercise ? await readFile(opts.exercise, "utf8") : undefined;
       const result = await bootTestForIdentity({
         identity: id.value,
@@ -112,8 +119,7 @@ export function registerVerify(program: Command): void {
 }
 
 /** The static gate: vermagic, ELF machine and symbol CRCs against the kernel's own headers. */
-async function runStatic(identity: KernelIdentity, opts: VerifyOptions): Promise<void> {
-  const modules = await collectModuleFiles(opts.module);
+async function runStatic(identity: KernelIdentity, modules: string[], opts: VerifyOptions): Promise<void> {
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const report = [];
   for (const module of modules) {

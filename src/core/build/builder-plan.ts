@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { adapterFor } from "../../distros/registry.js";
 import { ARCH_FACTS, type Arch } from "../arch.js";
-import type { KernelIdentity } from "../identity.js";
-import { compilerFor, type VersionTarget } from "../targets.js";
+import { KmodforgeError } from "../errors.js";
+import { type IdentityInput, type KernelIdentity, parseIdentity } from "../identity.js";
+import { compilerFor, findTarget, type TargetsPolicy, type VersionTarget } from "../targets.js";
 
 /**
  * Which builder a kernel's module compiles in, as plain data: the family's Dockerfile with its build arguments, the
@@ -27,10 +28,34 @@ export interface BuilderPlan {
   compiler: { family: "gcc" | "clang"; major: number };
 }
 
-type PlanIdentity = Pick<
-  KernelIdentity,
-  "distro" | "distroVersion" | "arch" | "kernelRelease" | "upstreamVersion"
->;
+/**
+ * Parses an identity (as it arrives from a flag, an HTTP body or a Dagger argument) and finds its target; throws the
+ * field-level error on bad input and UNSUPPORTED_TARGET when the policy has no such version.
+ */
+export function identityAndTarget(
+  input: IdentityInput,
+  policy: TargetsPolicy,
+  machineArch: Arch,
+): { identity: KernelIdentity; target: VersionTarget } {
+  const parsed = parseIdentity(input, { hostArch: machineArch });
+  if (!parsed.ok) throw parsed.error;
+  const identity = parsed.value;
+  const target = findTarget(policy, identity.distro, identity.distroVersion);
+  if (!target)
+    throw new KmodforgeError(
+      "UNSUPPORTED_TARGET",
+      `${identity.distro} ${identity.distroVersion} is not in the targets policy (targets/)`,
+    );
+  return { identity, target };
+}
+
+type PlanIdentity = Pick<KernelIdentity, "distro" | "arch" | "upstreamVersion">;
+
+/** Every compiler a target's kernel lines need: the default and each listed line's. */
+export function targetCompilers(target: VersionTarget): BuilderPlan["compiler"][] {
+  const majors = new Set([target.compiler.defaultMajor, ...target.compiler.lines.map((l) => l.major)]);
+  return [...majors].sort((a, b) => a - b).map((major) => ({ family: target.compiler.family, major }));
+}
 
 /**
  * Plans the builder for one kernel on a machine of `machineArch` (the host, or the Dagger engine's platform). A family
@@ -38,8 +63,17 @@ type PlanIdentity = Pick<
  * foreign-arch build runs in an emulated builder of the target's platform.
  */
 export function planBuilder(identity: PlanIdentity, target: VersionTarget, machineArch: Arch): BuilderPlan {
+  return planBuilderFor(identity, target, compilerFor(target, identity.upstreamVersion), machineArch);
+}
+
+/** The same plan for a compiler chosen by the caller (every image a target needs, e.g. `kmodforge images`). */
+export function planBuilderFor(
+  identity: Pick<KernelIdentity, "distro" | "arch">,
+  target: VersionTarget,
+  compiler: BuilderPlan["compiler"],
+  machineArch: Arch,
+): BuilderPlan {
   const facts = adapterFor(identity.distro).builder;
-  const compiler = compilerFor(target, identity.upstreamVersion);
   const canCross = facts.crossCompiles && machineArch === "x86_64";
   let mode: BuildMode = "native";
   let modeNote = `native ${identity.arch} build`;
