@@ -1,10 +1,10 @@
 import { z } from "zod";
 import type { HeaderPackageSpec } from "../../distros/adapter.js";
+import { splitRpmRelease } from "../../distros/rpm-release.js";
 import { ARCH_FACTS } from "../arch.js";
 import { InvalidInputError } from "../errors.js";
 import type { HeaderSource } from "../targets.js";
 import { isHttpUrl } from "./mirror-list.js";
-import { parseRpmKernelRelease } from "./rpm-release.js";
 import type { ResolveRequest } from "./types.js";
 
 /**
@@ -81,7 +81,7 @@ export function templateValues(req: ResolveRequest, spec: HeaderPackageSpec): Re
     rpmArch,
     upstream: req.identity.upstreamVersion,
   };
-  const nvra = parseRpmKernelRelease(req.identity.kernelRelease);
+  const nvra = splitRpmRelease(req.identity.kernelRelease);
   if (spec.version) {
     const dash = spec.version.lastIndexOf("-");
     values.version = spec.version;
@@ -90,7 +90,7 @@ export function templateValues(req: ResolveRequest, spec: HeaderPackageSpec): Re
       values.release = spec.version.slice(dash + 1);
     }
   } else if (nvra && !isDeb && (spec.role === "headers" || spec.role === "common")) {
-    values.version = nvra.version;
+    values.version = nvra.upstreamVersion;
     values.release = nvra.release;
   }
   return values;
