@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { cacheSubdir, defaultCacheRoot } from "../adapters/cache-dir.js";
 import { verifyModuleSignature } from "../adapters/module-signature.js";
 import { runProcess } from "../adapters/run-process.js";
 import { digestSourceDir } from "../adapters/source-digest.js";
@@ -62,10 +62,6 @@ export function hostArch(): Arch {
   );
 }
 
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.KMODFORGE_CACHE ?? join(homedir(), ".cache", "kmodforge");
-}
-
 export async function buildLocal(req: LocalBuildRequest): Promise<BuildResult> {
   const steps: Record<string, number> = {};
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -89,7 +85,7 @@ export async function buildLocal(req: LocalBuildRequest): Promise<BuildResult> {
   );
   if (!parsed.ok) throw parsed.error;
   const identity = parsed.value;
-  const cacheDir = req.cacheDir ?? defaultCacheDir();
+  const cacheDir = req.cacheDir ?? defaultCacheRoot();
   const moduleDir = resolve(req.moduleDir ?? defaultModuleDir());
   const started = new Date().toISOString();
   const { fetched, tree } = await prepareHeaders(identity, {
@@ -100,8 +96,7 @@ export async function buildLocal(req: LocalBuildRequest): Promise<BuildResult> {
   });
 
   const work = join(
-    cacheDir,
-    "work",
+    cacheSubdir("work", cacheDir),
     `${identity.kernelRelease}-${identity.arch}-${process.pid}-${Date.now()}`,
   );
   await rm(work, { recursive: true, force: true });

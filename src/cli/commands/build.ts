@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { defaultCacheRoot } from "../../adapters/cache-dir.js";
 import { InvalidInputError } from "../../core/errors.js";
 import { buildLocal } from "../../executors/local.js";
 
@@ -26,7 +27,7 @@ export function registerBuild(program: Command): void {
     .option("--targets <dir>", "targets policy directory (default: the repository's targets/)")
     .option(
       "--cache-dir <dir>",
-      "package, header tree and apt cache (default: $KMODFORGE_CACHE or ~/.cache/kmodforge)",
+      `package, header tree and apt cache (default ${defaultCacheRoot()}; see docs/cache.md)`,
     )
     .option(
       "--toolchain-root <dir>",

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { cacheSubdir } from "../../adapters/cache-dir.js";
 import { fetchPackages } from "../../adapters/package-cache.js";
 import { planHeaders, resolveHeaders } from "../../adapters/resolver.js";
 import { createSourceLinks } from "../../adapters/sources/index.js";
@@ -10,7 +11,7 @@ import { explicitUrlLinkFromInputs } from "../../core/headers/explicit-url.js";
 import type { PackageCandidate, TraceEntry } from "../../core/headers/types.js";
 import { parseIdentity } from "../../core/identity.js";
 import { findTarget } from "../../core/targets.js";
-import { defaultCacheDir, hostArch } from "../../executors/local.js";
+import { hostArch } from "../../executors/local.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -73,7 +74,7 @@ export function registerResolve(program: Command): void {
         target,
         hostArch: host,
         requireVerified: !opts.allowUnverified,
-        links: createSourceLinks({ aptStateRoot: `${defaultCacheDir()}/apt` }),
+        links: createSourceLinks({ aptStateRoot: cacheSubdir("apt") }),
         ...(opts.headerUrl ? { extraLinks: [explicitUrlLinkFromInputs(opts.headerUrl)] } : {}),
       };
       if (opts.offline) {

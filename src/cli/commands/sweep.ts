@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { cacheSubdir } from "../../adapters/cache-dir.js";
 import { buildEntries } from "../../adapters/sweep-build.js";
 import { commitOps, getChunk, pruneGenerations, putChunkSet, putMatrix } from "../../adapters/sweep-state.js";
 import { InvalidInputError } from "../../core/errors.js";
@@ -40,7 +41,7 @@ export function registerSweep(program: Command): void {
           "--debian",
           "enumerate Debian kernels from the apt indexes of the target suites (the default when no --kernels is given)",
         )
-        .option("--apt-root <dir>", "private apt state for --debian", ".kmodforge/apt")
+        .option("--apt-root <dir>", "private apt state for --debian", cacheSubdir("apt"))
         .option("--module-digest <hex>", "digest of the module source, part of every cache key")
         .option("--module-source <dir>", "module source tree to digest (instead of --module-digest)"),
     ),

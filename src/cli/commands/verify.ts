@@ -1,14 +1,11 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { cacheSubdir, defaultCacheRoot } from "../../adapters/cache-dir.js";
 import { collectModuleFiles } from "../../adapters/module-files.js";
 import { KmodforgeError } from "../../core/errors.js";
 import { type KernelIdentity, parseIdentity } from "../../core/identity.js";
-import {
-  bootTestForIdentity,
-  defaultBootCacheDir,
-  type IdentityBootTestResult,
-} from "../../executors/kernel-boot-test.js";
-import { defaultCacheDir, hostArch } from "../../executors/local.js";
+import { bootTestForIdentity, type IdentityBootTestResult } from "../../executors/kernel-boot-test.js";
+import { hostArch } from "../../executors/local.js";
 import { verifyStatic } from "../../executors/verify-static.js";
 
 interface VerifyOptions {
@@ -66,7 +63,7 @@ export function registerVerify(program: Command): void {
     .option("--timeout <seconds>", "hard limit for the boot; QEMU is killed after it", "180")
     .option(
       "--cache-dir <dir>",
-      "cache for kernel images, busybox and apt state (default $KMODFORGE_CACHE/boot or ~/.cache/kmodforge/boot)",
+      `cache directory (default ${defaultCacheRoot()}, with --boot ${cacheSubdir("boot")}; see docs/cache.md)`,
     )
     .option("--serial-log <file>", "write the guest's full serial console here")
     .option("--json", "print the result as JSON on stdout")
@@ -94,7 +91,7 @@ export function registerVerify(program: Command): void {
       const result = await bootTestForIdentity({
         identity: id.value,
         modules,
-        cacheDir: opts.cacheDir ?? defaultBootCacheDir(),
+        cacheDir: opts.cacheDir ?? cacheSubdir("boot"),
         timeoutMs: timeoutSec * 1000,
         ...(exerciseScript !== undefined ? { exerciseScript } : {}),
         ...(opts.kernelImage ? { kernelImage: opts.kernelImage } : {}),
@@ -113,7 +110,7 @@ export function registerVerify(program: Command): void {
 /** The static gate: vermagic, ELF machine and symbol CRCs against the kernel's own headers. */
 async function runStatic(identity: KernelIdentity, opts: VerifyOptions): Promise<void> {
   const modules = await collectModuleFiles(opts.module);
-  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const cacheDir = opts.cacheDir ?? defaultCacheRoot();
   const report = [];
   for (const module of modules) {
     const checks = await verifyStatic({ identity, module, cacheDir, hostArch: hostArch() });
