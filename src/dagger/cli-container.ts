@@ -5,8 +5,8 @@ import { type Container, type Directory, dag, type Secret } from "@dagger.io/dag
  * commands a laptop runs, so the Dagger layer only supplies the runtime, the npm cache and the secrets.
  */
 
-/** Node 20 on Debian bookworm. Refresh the digest with `crane digest node:20-bookworm-slim`. */
-export const NODE_IMAGE = "node:20-bookworm-slim";
+/** Node 22 LTS on Debian bookworm. Refresh the digest with `crane digest node:22-bookworm-slim`. */
+export const NODE_IMAGE = "node:22-bookworm-slim";
 
 export interface CliSecrets {
   githubToken?: Secret;
