@@ -17,7 +17,13 @@ export type ErrorCode =
   | "CONFIG_INVALID"
   | "EXTERNAL_TOOL_FAILED";
 
-const EXIT_CODES: Record<ErrorCode, number> = {
+/**
+ * Exit codes of the CLI: one per failure kind, plus success and an unexpected crash. Commands that report several
+ * outcomes (a sweep whose builds partly failed) exit with the code of the failure kind they report.
+ */
+export const EXIT_CODES = {
+  OK: 0,
+  UNEXPECTED: 1,
   INVALID_INPUT: 2,
   CONFIG_INVALID: 2,
   UNSUPPORTED_TARGET: 3,
@@ -30,7 +36,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   VERIFY_FAILED: 8,
   STATE_CONFLICT: 9,
   EXTERNAL_TOOL_FAILED: 10,
-};
+} as const satisfies Record<ErrorCode | "OK" | "UNEXPECTED", number>;
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   INVALID_INPUT: 400,

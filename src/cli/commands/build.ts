@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { defaultCacheRoot } from "../../adapters/cache-dir.js";
 import { InvalidInputError } from "../../core/errors.js";
 import { buildLocal } from "../../executors/local.js";
+import { choiceOption } from "./sweep-common.js";
 
 /** `kmodforge build`: one kernel identity → a verified, packaged module. */
 export function registerBuild(program: Command): void {
@@ -23,7 +24,14 @@ export function registerBuild(program: Command): void {
     )
     .option("--source <dir>", "module source directory (default: the sample module in kernel-module/)")
     .option("--out <dir>", "output directory", "out")
-    .option("--executor <kind>", "where to build: local (this host)", "local")
+    .addOption(
+      choiceOption(
+        "--executor <kind>",
+        "where to build: local (this host; containers are `dagger call build`)",
+        ["local"],
+        "local",
+      ),
+    )
     .option("--targets <dir>", "targets policy directory (default: the repository's targets/)")
     .option(
       "--cache-dir <dir>",
@@ -41,16 +49,6 @@ export function registerBuild(program: Command): void {
     .option("--sign-cert <file>", "X.509 certificate matching --sign-key")
     .option("--json", "print the result as JSON")
     .action(async (opts) => {
-      if (opts.executor !== "local") {
-        throw new InvalidInputError([
-          {
-            field: "executor",
-            given: String(opts.executor),
-            expected: "local",
-            message: `executor: ${JSON.stringify(opts.executor)} is not available from the CLI; expected local (use \`dagger call build\` for containers)`,
-          },
-        ]);
-      }
       if (Boolean(opts.signKey) !== Boolean(opts.signCert)) {
         throw new InvalidInputError([
           {

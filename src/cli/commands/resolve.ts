@@ -12,8 +12,7 @@ import type { PackageCandidate, TraceEntry } from "../../core/headers/types.js";
 import { parseIdentity } from "../../core/identity.js";
 import { findTarget } from "../../core/targets.js";
 import { hostArch } from "../../executors/local.js";
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+import { collect } from "./sweep-common.js";
 
 /**
  * `kmodforge resolve`: the exact header packages a kernel's build needs, found through its target's fallback

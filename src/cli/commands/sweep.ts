@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { cacheSubdir } from "../../adapters/cache-dir.js";
 import { buildEntries } from "../../adapters/sweep-build.js";
 import { commitOps, getChunk, pruneGenerations, putChunkSet, putMatrix } from "../../adapters/sweep-state.js";
-import { InvalidInputError } from "../../core/errors.js";
+import { EXIT_CODES, InvalidInputError } from "../../core/errors.js";
 import { matchesPattern } from "../../core/support.js";
 import {
   chunkEntries,
@@ -12,16 +12,24 @@ import {
   MAX_CHUNK_SIZE,
   parseChunkRef,
 } from "../../core/sweep/chunk.js";
-import { type FanOutFormat, renderFanOut } from "../../core/sweep/ci-output.js";
+import { FAN_OUT_FORMATS, type FanOutFormat, renderFanOut } from "../../core/sweep/ci-output.js";
 import { summariseDiff } from "../../core/sweep/diff.js";
 import type { StateOp } from "../../core/sweep/state.js";
 import { loadLocalBuilder } from "../../executors/sweep-local.js";
 import { diffAgainstStore } from "./diff.js";
 import { addGithubOptions, runDispatch, summariseDispatch } from "./dispatch.js";
 import { discoverAndBuild } from "./matrix.js";
-import { addStateOptions, collect, intOption, printResult, progress, storeFrom } from "./sweep-common.js";
+import {
+  addStateOptions,
+  choiceOption,
+  collect,
+  intOption,
+  printResult,
+  progress,
+  storeFrom,
+} from "./sweep-common.js";
 
-const FORMATS = ["github-matrix", "gitlab", "json"];
+const EXECUTORS = ["none", "github", "local"] as const;
 
 export function registerSweep(program: Command): void {
   addGithubOptions(
@@ -61,12 +69,17 @@ export function registerSweep(program: Command): void {
       "schedule only entries whose id (distro/version/arch/release) matches this glob, e.g. 'debian/12/*' (repeatable)",
       collect,
     )
-    .option(
-      "--executor <kind>",
-      "none (print --format output), github (workflow_dispatch per chunk) or local",
-      "none",
+    .addOption(
+      choiceOption(
+        "--executor <kind>",
+        "none (print --format output), github (workflow_dispatch per chunk) or local",
+        EXECUTORS,
+        "none",
+      ),
     )
-    .option("--format <format>", "fan-out output for --executor none: github-matrix | gitlab | json", "json")
+    .addOption(
+      choiceOption("--format <format>", "fan-out output for --executor none", FAN_OUT_FORMATS, "json"),
+    )
     .option("--page <n>", "page for github-matrix/gitlab output", intOption("page", 0, 1e6), 0)
     .option("--build-chunk <ref>", "build one stored chunk (chunks/<set>#<i>) locally and record the results")
     .option(
@@ -86,9 +99,6 @@ export function registerSweep(program: Command): void {
       const log = progress(!opts.quiet);
       const store = storeFrom(opts);
       const writer = `${process.env.GITHUB_RUN_ID ?? process.env.CI_PIPELINE_ID ?? "local"}:${process.pid}`;
-      if (!FORMATS.includes(opts.format)) throw badOption("format", opts.format, FORMATS.join(" | "));
-      if (!["none", "github", "local"].includes(opts.executor))
-        throw badOption("executor", opts.executor, "none | github | local");
 
       if (opts.buildChunk) {
         const ref = parseChunkRef(opts.buildChunk);
@@ -101,7 +111,7 @@ export function registerSweep(program: Command): void {
           { chunk: opts.buildChunk, entries: chunk.entries.length, ...r },
           `chunk ${opts.buildChunk}: built ${r.built}, failed ${r.failed}`,
         );
-        if (r.failed > 0) process.exitCode = 7;
+        if (r.failed > 0) process.exitCode = EXIT_CODES.COMPILE_FAILED;
         return;
       }
 
@@ -144,7 +154,7 @@ export function registerSweep(program: Command): void {
           { ...base, ...r },
           `sweep: ${work.length} to build in ${set.chunks.length} chunks; built ${r.built}, failed ${r.failed}`,
         );
-        if (r.failed > 0) process.exitCode = 7;
+        if (r.failed > 0) process.exitCode = EXIT_CODES.COMPILE_FAILED;
         return;
       }
       // Work is marked queued only after fan-out, so a sweep interrupted mid-dispatch recomputes the same chunk set
@@ -167,7 +177,7 @@ export function registerSweep(program: Command): void {
           { ...base, ...s },
           `sweep: added ${base.added}, changed ${base.changed}, removed ${base.removed}, failed ${base.failed}; ${set.chunks.length} chunks; dispatched ${s.dispatched} (already ${s.alreadyDone}, in doubt ${s.inDoubt}, failed ${s.failed})`,
         );
-        if (s.failed > 0) process.exitCode = 10;
+        if (s.failed > 0) process.exitCode = EXIT_CODES.EXTERNAL_TOOL_FAILED;
         return;
       }
       await commitOps(store, ops, { writer });

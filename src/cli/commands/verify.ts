@@ -2,11 +2,12 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { cacheSubdir, defaultCacheRoot } from "../../adapters/cache-dir.js";
 import { collectModuleFiles } from "../../adapters/module-files.js";
-import { KmodforgeError } from "../../core/errors.js";
+import { EXIT_CODES, KmodforgeError } from "../../core/errors.js";
 import { type KernelIdentity, parseIdentity } from "../../core/identity.js";
 import { bootTestForIdentity, type IdentityBootTestResult } from "../../executors/kernel-boot-test.js";
 import { hostArch } from "../../executors/local.js";
 import { verifyStatic } from "../../executors/verify-static.js";
+import { collect } from "./sweep-common.js";
 
 interface VerifyOptions {
   kernel: string;
@@ -23,8 +24,6 @@ interface VerifyOptions {
   serialLog?: string;
   json?: boolean;
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /**
  * `kmodforge verify --boot`: boots the real kernel of the target under QEMU, loads the module(s), exercises them,
@@ -102,7 +101,7 @@ export function registerVerify(program: Command): void {
       else process.stdout.write(renderText(result));
       if (!result.ok) {
         for (const failure of result.failures) process.stderr.write(`kmodforge: load test: ${failure}\n`);
-        process.exitCode = new KmodforgeError("VERIFY_FAILED", "load test failed").exitCode;
+        process.exitCode = EXIT_CODES.VERIFY_FAILED;
       }
     });
 }
@@ -131,7 +130,7 @@ async function runStatic(identity: KernelIdentity, opts: VerifyOptions): Promise
     process.stderr.write(
       `kmodforge: verify gate: ${first.check} failed: expected ${first.expected}, got ${first.actual}\n`,
     );
-    process.exitCode = new KmodforgeError("VERIFY_FAILED", "verify failed").exitCode;
+    process.exitCode = EXIT_CODES.VERIFY_FAILED;
   }
 }
 
