@@ -1,6 +1,7 @@
 /**
  * Typed failures. Every failure kind carries the facts a user needs to act on it and maps to one CLI exit code
- * and one HTTP status, so the CLI, the Dagger functions and the build service report the same thing the same way.
+ * and one HTTP status (`httpStatus`, for any caller that answers over HTTP), so every front end reports the same
+ * failure the same way.
  */
 
 export type ErrorCode =

@@ -43,11 +43,6 @@ const SERIES: Record<string, Series> = {
 
 const BY_CODENAME = new Map(Object.entries(SERIES).map(([v, s]) => [s.codename, v]));
 
-/** Codename of an Ubuntu series (`22.04` → `jammy`), or undefined when unknown. */
-export function ubuntuCodename(version: string): string | undefined {
-  return SERIES[version]?.codename;
-}
-
 const RELEASE = /^(\d+)\.(\d+)\.(\d+)-(\d+)-([a-z][a-z0-9]*(?:-[a-z0-9]+)*)$/;
 const EXPECTED = "an Ubuntu release such as 6.8.0-45-generic or 5.15.0-1034-aws";
 /** Flavours of the main `linux` source (and, from 22.04, `linux-lowlatency`). Others are derivative sources. */

@@ -18,8 +18,6 @@ export interface ExplicitUrl {
   sha256?: string;
 }
 
-const SHA256 = /^[0-9a-f]{64}$/;
-
 export const headerUrlInputSchema = z
   .string()
   .max(2048)
@@ -114,8 +112,4 @@ export function expandUrlTemplate(template: string, values: Record<string, strin
   if (missing) return undefined;
   const r = headerUrlInputSchema.safeParse(expanded);
   return r.success ? r.data : undefined;
-}
-
-export function isSha256(text: string): boolean {
-  return SHA256.test(text);
 }
