@@ -4,6 +4,7 @@ import { type BuilderPlan, builderImageTag } from "../core/build/builder-plan.js
 import { KmodforgeError } from "../core/errors.js";
 import type { Distro } from "../distros/adapter.js";
 import { adapterFor } from "../distros/registry.js";
+import { cacheSubdir } from "./cache-dir.js";
 import { imageExists, imageId, podman, podmanGlobalArgs, runtimeArgs, ulimitArgs } from "./podman.js";
 import { hostDebianMirrors } from "./private-apt.js";
 import { runProcess } from "./run-process.js";
@@ -105,7 +106,7 @@ export async function ensureBaseImage(distro: Distro, base: string, options: Ima
 /** debootstrap a minimal root of the suite from the host's apt mirror and import it as `name`. */
 async function importDebootstrapBase(suite: string, name: string, options: ImageOptions): Promise<void> {
   const mirrors = await hostDebianMirrors();
-  const root = join(options.cacheDir, "images", `${suite}-rootfs.${process.pid}`);
+  const root = join(cacheSubdir("images", options.cacheDir), `${suite}-rootfs.${process.pid}`);
   await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true });
   try {

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { ChecksumMismatchError, KmodforgeError } from "../core/errors.js";
 import type { HttpClient, PackageCandidate, ResolvedHeaders } from "../core/headers/types.js";
+import { cacheSubdir } from "./cache-dir.js";
 import { createHttpClient } from "./http.js";
 
 /**
@@ -25,10 +25,6 @@ export interface FetchedPackage {
   sha256: string;
 }
 
-export function defaultPackageCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.KMODFORGE_CACHE ?? join(homedir(), ".cache", "kmodforge"), "packages");
-}
-
 const fileNameOf = (url: string) => {
   const name = decodeURIComponent(new URL(url).pathname.split("/").pop() ?? "");
   if (!/^[A-Za-z0-9][A-Za-z0-9._+~%-]*$/.test(name))
@@ -40,7 +36,7 @@ export async function fetchPackage(
   candidate: PackageCandidate,
   options: FetchOptions = {},
 ): Promise<FetchedPackage> {
-  const dir = options.cacheDir ?? defaultPackageCacheDir();
+  const dir = options.cacheDir ?? cacheSubdir("packages");
   const name = fileNameOf(candidate.url);
   if (candidate.sha256) {
     const cached = join(dir, candidate.sha256, name);

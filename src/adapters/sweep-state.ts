@@ -16,7 +16,7 @@ import {
   sweepStateSchema,
 } from "../core/sweep/state.js";
 import type { StateStore } from "../core/sweep/store.js";
-import { type Matrix, matrixSchema } from "../core/sweep/types.js";
+import type { Matrix } from "../core/sweep/types.js";
 
 /**
  * Generations, matrices and chunks on top of a StateStore. Layout (docs/sweeps.md):
@@ -104,11 +104,6 @@ export async function putMatrix(store: StateStore, matrix: Matrix): Promise<stri
   const key = `matrices/${sha256Hex(canonicalJson(matrix))}.json`;
   await store.createIfAbsent(key, body);
   return key;
-}
-
-export async function getMatrix(store: StateStore, key: string): Promise<Matrix | undefined> {
-  const body = await store.get(key);
-  return body ? matrixSchema.parse(JSON.parse(body.toString("utf8"))) : undefined;
 }
 
 /** Writes every chunk of a set (already-present chunks are the same content: the set id is a content hash). */

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { Command, CommanderError } from "commander";
-import { KmodforgeError } from "../core/errors.js";
+import { EXIT_CODES, KmodforgeError } from "../core/errors.js";
 import { COMMANDS } from "./commands/index.js";
 
 /**
@@ -16,7 +16,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   for (const register of COMMANDS) register(program);
   try {
     await program.parseAsync([...argv]);
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT_CODES.OK;
   } catch (err) {
     return reportError(err);
   }
@@ -31,13 +31,14 @@ async function packageVersion(): Promise<string> {
 export function reportError(err: unknown): number {
   if (err instanceof CommanderError) {
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0)
-      return 0;
-    return 2;
+      return EXIT_CODES.OK;
+    // Commander already printed the usage error (unknown option, missing value, a value outside --choices).
+    return EXIT_CODES.INVALID_INPUT;
   }
   if (err instanceof KmodforgeError) {
     process.stderr.write(`kmodforge: ${err.message}\n`);
     return err.exitCode;
   }
   process.stderr.write(`kmodforge: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
-  return 1;
+  return EXIT_CODES.UNEXPECTED;
 }

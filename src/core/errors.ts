@@ -1,6 +1,7 @@
 /**
  * Typed failures. Every failure kind carries the facts a user needs to act on it and maps to one CLI exit code
- * and one HTTP status, so the CLI, the Dagger functions and the build service report the same thing the same way.
+ * and one HTTP status (`httpStatus`, for any caller that answers over HTTP), so every front end reports the same
+ * failure the same way.
  */
 
 export type ErrorCode =
@@ -17,8 +18,13 @@ export type ErrorCode =
   | "CONFIG_INVALID"
   | "EXTERNAL_TOOL_FAILED";
 
-/** The exit code of each failure kind (the CLI's contract; documented in docs/). */
-export const EXIT_CODES: Record<ErrorCode, number> = {
+/**
+ * Exit codes of the CLI: one per failure kind, plus success and an unexpected crash. Commands that report several
+ * outcomes (a sweep whose builds partly failed) exit with the code of the failure kind they report.
+ */
+export const EXIT_CODES = {
+  OK: 0,
+  UNEXPECTED: 1,
   INVALID_INPUT: 2,
   CONFIG_INVALID: 2,
   UNSUPPORTED_TARGET: 3,
@@ -31,7 +37,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   VERIFY_FAILED: 8,
   STATE_CONFLICT: 9,
   EXTERNAL_TOOL_FAILED: 10,
-};
+} as const satisfies Record<ErrorCode | "OK" | "UNEXPECTED", number>;
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   INVALID_INPUT: 400,

@@ -5,7 +5,7 @@ import { ARCHES, type Arch, normaliseArch } from "./arch.js";
 import { type FieldIssue, fail, InvalidInputError, ok, type Result, showValue } from "./errors.js";
 
 /**
- * Kernel identity: the key every downstream step (header resolution, builds, matrix, on-demand service, loader)
+ * Kernel identity: the key every downstream step (header resolution, builds, the sweep matrix, artifact names)
  * uses. `uname -r` alone is not enough (Ubuntu ships one release string in two series built with different
  * compilers), so the distribution version and arch are part of it.
  */

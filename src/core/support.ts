@@ -1,3 +1,4 @@
+import { compareDottedVersions } from "./dotted-version.js";
 import type { KernelIdentity } from "./identity.js";
 import { findTarget, type TargetsPolicy, type VersionTarget } from "./targets.js";
 
@@ -20,17 +21,6 @@ export interface SupportResult {
 export function matchesPattern(pattern: string, value: string): boolean {
   const parts = pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
   return new RegExp(`^${parts.join(".*")}$`).test(value);
-}
-
-/** Numeric comparison of dotted versions (`6.1` < `6.1.5` < `6.12`); missing parts count as 0. */
-export function compareVersions(a: string, b: string): number {
-  const x = a.split(".").map((p) => Number.parseInt(p, 10) || 0);
-  const y = b.split(".").map((p) => Number.parseInt(p, 10) || 0);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const d = (x[i] ?? 0) - (y[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }
 
 type SupportSubject = Pick<
@@ -65,7 +55,7 @@ export function checkSupport(identity: SupportSubject, policy: TargetsPolicy): S
       target,
     };
   }
-  if (target.minKernel && compareVersions(identity.upstreamVersion, target.minKernel) < 0) {
+  if (target.minKernel && compareDottedVersions(identity.upstreamVersion, target.minKernel) < 0) {
     return {
       supported: false,
       reason: `kernel ${identity.upstreamVersion} is older than minKernel ${target.minKernel} of ${where}`,

@@ -150,12 +150,6 @@ export interface TargetsPolicy {
   files: TargetsFile[];
 }
 
-export interface SupportVerdict {
-  supported: boolean;
-  reason?: string;
-  target?: VersionTarget;
-}
-
 /** Finds the policy entry for a distro version. */
 export function findTarget(
   policy: TargetsPolicy,

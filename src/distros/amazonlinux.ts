@@ -1,3 +1,4 @@
+import { compareDottedVersions } from "../core/dotted-version.js";
 import type { FieldIssue } from "../core/errors.js";
 import type { DistroAdapter, HeaderPackageSpec, ParsedRelease, ReleaseContext } from "./adapter.js";
 import { develPackage, parseRpmRelease, parseTaggedRpmRelease, type RpmRelease } from "./rpm-release.js";
@@ -41,8 +42,7 @@ function parse(ctx: ReleaseContext): ParsedRelease | FieldIssue[] {
 
 /** `kernel6.12` from the 6.12 line on AL2023 (and later lines), plain `kernel` before and on other versions. */
 function develBase(distroVersion: string, r: RpmRelease): string {
-  const [major, minor] = r.upstreamVersion.split(".").map(Number) as [number, number];
-  return distroVersion === "2023" && (major > 6 || (major === 6 && minor >= 12))
+  return distroVersion === "2023" && compareDottedVersions(r.upstreamVersion, "6.12") >= 0
     ? `kernel${line(r)}`
     : "kernel";
 }

@@ -20,6 +20,12 @@ const EXAMPLE: Record<string, string> = {
   rocky: "5.14.0-427.13.1.el9_4.x86_64",
 };
 
+/** The point release an enterprise Linux tag names: `el9_5` → `9.5`; undefined for `el9` (Stream) and other tags. */
+export function enterpriseMinor(distTag: string): string | undefined {
+  const m = TAG.exec(distTag);
+  return m?.[2] === undefined ? undefined : `${m[1]}.${m[2]}`;
+}
+
 function expectedRelease(distro: Distro): string {
   return `an enterprise Linux release such as ${EXAMPLE[distro] ?? EXAMPLE.rocky}`;
 }

@@ -48,24 +48,43 @@ export function mismatch(field: string, given: string, expected: string, why: st
 }
 
 /**
- * Splits an RPM kernel release. `tag` matches the family's distribution tag (without the leading dot) and must end
- * the release. Returns issues naming what is wrong, including an arch that contradicts the given one.
+ * Splits an RPM kernel release into its parts without judging it against any distribution's rules: undefined when
+ * it is not an NVRA at all. The one reader of RPM kernel releases — identity parsing (below) and every header link
+ * read a release through it, so they cannot disagree about its tag, version or release.
+ */
+export function splitRpmRelease(kernelRelease: string): RpmRelease | undefined {
+  const m = NVRA.exec(kernelRelease);
+  if (!m) return undefined;
+  const [, major, minor, patch, release, rpmArch, variant] = m;
+  const dot = release!.lastIndexOf(".");
+  return {
+    upstreamVersion: `${major}.${minor}.${patch}`,
+    release: release!,
+    build: dot > 0 ? release!.slice(0, dot) : release!,
+    distTag: dot > 0 ? release!.slice(dot + 1) : "",
+    rpmArch: rpmArch!,
+    variant: variant ?? "",
+  };
+}
+
+/**
+ * Reads an RPM kernel release under one family's rules. `tag` matches the family's distribution tag (without the
+ * leading dot) and must end the release. Returns issues naming what is wrong, including an arch that contradicts
+ * the given one.
  */
 export function parseRpmRelease(
   ctx: ReleaseContext,
   tag: RegExp,
   expected: string,
 ): RpmRelease | FieldIssue[] {
-  const m = NVRA.exec(ctx.kernelRelease);
-  if (!m) return [releaseIssue(ctx, "not an RPM kernel release (<X.Y.Z>-<release>.<arch>):", expected)];
-  const [, major, minor, patch, release, rpmArch, variant] = m as unknown as string[];
-  const dot = release!.lastIndexOf(".");
-  const distTag = dot > 0 ? release!.slice(dot + 1) : "";
-  if (dot <= 0 || !tag.test(distTag)) {
+  const r = splitRpmRelease(ctx.kernelRelease);
+  if (!r) return [releaseIssue(ctx, "not an RPM kernel release (<X.Y.Z>-<release>.<arch>):", expected)];
+  const { rpmArch, variant } = r;
+  if (!r.distTag || !tag.test(r.distTag)) {
     return [
       releaseIssue(
         ctx,
-        `release ${JSON.stringify(release)} does not end in this distribution's tag:`,
+        `release ${JSON.stringify(r.release)} does not end in this distribution's tag:`,
         expected,
       ),
     ];
@@ -98,14 +117,7 @@ export function parseRpmRelease(
     issues.push(releaseIssue(ctx, `variant +${variant} exists only on aarch64:`, expected));
   }
   if (issues.length) return issues;
-  return {
-    upstreamVersion: `${major}.${minor}.${patch}`,
-    release: release!,
-    build: release!.slice(0, dot),
-    distTag,
-    rpmArch: rpmArch!,
-    variant: variant ?? "",
-  };
+  return r;
 }
 
 /** Flavour of an RPM kernel: its variant, `rt` for EL7/EL8 realtime builds, else `default`. */

@@ -1,3 +1,4 @@
+import { compareDottedVersions } from "../core/dotted-version.js";
 import type { FieldIssue } from "../core/errors.js";
 import type { DistroAdapter, HeaderPackageSpec, ParsedRelease, ReleaseContext } from "./adapter.js";
 
@@ -42,11 +43,6 @@ const SERIES: Record<string, Series> = {
 
 const BY_CODENAME = new Map(Object.entries(SERIES).map(([v, s]) => [s.codename, v]));
 
-/** Codename of an Ubuntu series (`22.04` → `jammy`), or undefined when unknown. */
-export function ubuntuCodename(version: string): string | undefined {
-  return SERIES[version]?.codename;
-}
-
 const RELEASE = /^(\d+)\.(\d+)\.(\d+)-(\d+)-([a-z][a-z0-9]*(?:-[a-z0-9]+)*)$/;
 const EXPECTED = "an Ubuntu release such as 6.8.0-45-generic or 5.15.0-1034-aws";
 /** Flavours of the main `linux` source (and, from 22.04, `linux-lowlatency`). Others are derivative sources. */
@@ -74,12 +70,6 @@ function normaliseVersion(input: string): string | FieldIssue {
     "an Ubuntu series such as 22.04, 24.04 or a codename (jammy, noble)",
     `${JSON.stringify(input)} is not an Ubuntu series`,
   );
-}
-
-function compareLines(a: string, b: string): number {
-  const [a1, a2] = a.split(".").map(Number) as [number, number];
-  const [b1, b2] = b.split(".").map(Number) as [number, number];
-  return a1 - b1 || a2 - b2;
 }
 
 function parse(ctx: ReleaseContext): ParsedRelease | FieldIssue[] {
@@ -124,7 +114,7 @@ function parse(ctx: ReleaseContext): ParsedRelease | FieldIssue[] {
     );
   }
   const series = SERIES[ctx.distroVersion];
-  if (series && !series.provisional && compareLines(line, series.gaLine) < 0) {
+  if (series && !series.provisional && compareDottedVersions(line, series.gaLine) < 0) {
     issues.push(
       issue(
         "distroVersion",
@@ -163,7 +153,7 @@ function sourceOf(distroVersion: string, parsed: ParsedRelease): string {
   if (exception) return exception;
   if (MAIN_FLAVOURS.has(base)) {
     // From 22.04 the lowlatency kernels have their own source; before, they were built from `linux`.
-    const own = base === "lowlatency" && compareLines(distroVersion, "22.04") >= 0;
+    const own = base === "lowlatency" && compareDottedVersions(distroVersion, "22.04") >= 0;
     if (ga) return own ? "linux-lowlatency" : "linux";
     if (own) return `linux-lowlatency-hwe-${line}`;
     if (distroVersion === "16.04") return "linux";
@@ -171,7 +161,7 @@ function sourceOf(distroVersion: string, parsed: ParsedRelease): string {
     return distroVersion === "18.04" && line !== "5.4" ? "linux-hwe" : `linux-hwe-${line}`;
   }
   // OEM kernels name their line from 20.04 on, even when it is the series' own line.
-  if (base === "oem" && compareLines(distroVersion, "20.04") >= 0) return `linux-oem-${line}`;
+  if (base === "oem" && compareDottedVersions(distroVersion, "20.04") >= 0) return `linux-oem-${line}`;
   return ga ? `linux-${base}` : `linux-${base}-${line}`;
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { ensureBuilderImage } from "../adapters/builder-images.js";
-import { defaultCacheDir } from "../adapters/cache-dir.js";
+import { cacheSubdir, defaultCacheRoot } from "../adapters/cache-dir.js";
 import { podmanAvailable } from "../adapters/podman.js";
 import { loadTargets } from "../adapters/targets-fs.js";
 import { type Arch, normaliseArch } from "../core/arch.js";
@@ -101,7 +101,7 @@ export async function buildModule(req: BuildRequest): Promise<BuildResult> {
     machine,
   );
   const plan = planBuilder(identity, target, machine);
-  const cacheDir = req.cacheDir ?? defaultCacheDir();
+  const cacheDir = req.cacheDir ?? defaultCacheRoot();
   const source = resolve(req.moduleDir ?? defaultModuleDir());
   const outDir = resolve(req.outDir ?? "out");
   const startedAt = new Date().toISOString();
@@ -113,8 +113,7 @@ export async function buildModule(req: BuildRequest): Promise<BuildResult> {
     step,
   });
   const work = join(
-    cacheDir,
-    "work",
+    cacheSubdir("work", cacheDir),
     `${identity.kernelRelease}-${identity.arch}-${process.pid}-${Date.now()}`,
   );
   const dirs: BuildDirs = {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { cacheSubdir } from "../adapters/cache-dir.js";
 import { runProcess } from "../adapters/run-process.js";
 import { KmodforgeError } from "../core/errors.js";
 import { script } from "./build-scripts.js";
@@ -39,7 +40,7 @@ export async function headerTree(
   packages: ReadonlyArray<{ path: string; sha256: string }>,
   at?: string,
 ): Promise<HeaderTree> {
-  const root = at ?? join(cacheDir, "trees", treeKey(packages.map((p) => p.sha256)));
+  const root = at ?? join(cacheSubdir("trees", cacheDir), treeKey(packages.map((p) => p.sha256)));
   const cached = existsSync(join(root, ".complete"));
   if (!cached) {
     const temp = `${root}.${process.pid}.${Date.now()}.tmp`;

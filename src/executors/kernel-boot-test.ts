@@ -1,6 +1,4 @@
 import { existsSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
 import {
   type FetchedAsset,
   fetchDebianKernelImage,
@@ -29,12 +27,6 @@ export interface IdentityBootTestResult extends BootTestResult {
   kernelRelease: string;
   kernelPackage?: FetchedAsset["package"];
   busyboxPackage?: FetchedAsset["package"];
-}
-
-/** Where fetched kernel images, busybox builds and private apt state are kept unless told otherwise. */
-export function defaultBootCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.KMODFORGE_CACHE) return join(env.KMODFORGE_CACHE, "boot");
-  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "kmodforge", "boot");
 }
 
 // busybox-static is architecture-specific but not kernel-specific: any Debian suite's build works for any kernel.

@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { cacheSubdir } from "../adapters/cache-dir.js";
 import { type FetchedPackage, fetchPackages } from "../adapters/package-cache.js";
 import { resolveHeaders } from "../adapters/resolver.js";
 import { createSourceLinks, type SourceLinkRegistry } from "../adapters/sources/index.js";
@@ -54,12 +54,12 @@ export async function prepareHeaders(
       "UNSUPPORTED_TARGET",
       `${identity.distro} ${identity.distroVersion} is not in the targets policy`,
     );
-  const links = linksFor(join(options.cacheDir, "apt"));
+  const links = linksFor(cacheSubdir("apt", options.cacheDir));
   const resolved =
     options.resolved ??
     (await step("resolve", () => resolveHeaders(identity, { target, hostArch: options.hostArch, links })));
   const fetched = await step("fetch", () =>
-    fetchPackages(resolved, { cacheDir: join(options.cacheDir, "packages") }),
+    fetchPackages(resolved, { cacheDir: cacheSubdir("packages", options.cacheDir) }),
   );
   const tree = await step("extract", () =>
     headerTree(options.cacheDir, identity.kernelRelease, fetched, options.treeDir),

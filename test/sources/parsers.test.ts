@@ -19,23 +19,9 @@ import {
 } from "../../src/core/headers/mirror-list.js";
 import { createPrimaryScanner, isHeaderLikeName } from "../../src/core/headers/primary-xml.js";
 import { parseRepomd, pickPrimary } from "../../src/core/headers/repomd.js";
-import { enterpriseMinor, parseRpmKernelRelease, rpmVerCmp } from "../../src/core/headers/rpm-release.js";
+import { rpmVerCmp } from "../../src/core/headers/rpm-package.js";
 
-describe("RPM kernel releases", () => {
-  it.each([
-    ["5.14.0-427.13.1.el9_4.x86_64", "5.14.0", "427.13.1.el9_4", "x86_64", "el9_4"],
-    ["6.8.9-300.fc40.x86_64", "6.8.9", "300.fc40", "x86_64", "fc40"],
-    ["5.10.210-201.852.amzn2.aarch64", "5.10.210", "201.852.amzn2", "aarch64", "amzn2"],
-    ["6.12.58-82.121.amzn2023.x86_64", "6.12.58", "82.121.amzn2023", "x86_64", "amzn2023"],
-    ["5.14.0-427.el9.x86_64", "5.14.0", "427.el9", "x86_64", "el9"],
-  ])("%s", (kr, version, release, arch, tag) => {
-    expect(parseRpmKernelRelease(kr)).toEqual({ version, release, arch, distTag: tag });
-  });
-  it("rejects Debian releases and minors only come from elN_M", () => {
-    expect(parseRpmKernelRelease("6.1.0-18-amd64")).toBeUndefined();
-    expect(enterpriseMinor("el9_5")).toBe("9.5");
-    expect(enterpriseMinor("el9")).toBeUndefined();
-  });
+describe("RPM versions", () => {
   it("rpmvercmp orders like rpm", () => {
     expect(rpmVerCmp("10.5.0", "10.4.1")).toBe(1);
     expect(rpmVerCmp("427.13.1.el9_4", "427.el9")).toBe(1);

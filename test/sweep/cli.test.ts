@@ -146,4 +146,18 @@ describe("kmodforge matrix / chunk / diff / sweep", () => {
     ).toBe(2);
     expect((await kmodforge(["sweep", "--targets", `${FIX}/targets`, "--state", "ftp://x/y"])).code).toBe(2);
   });
+
+  it("enumerated options refuse a typo before any work, naming the choices (exit 2)", async () => {
+    const cases: Array<[string[], string]> = [
+      [["chunk", "--matrix", join(dir, "none.json"), "--format", "jsn"], "github-matrix, gitlab, json"],
+      [["sweep", "--executor", "lcoal"], "none, github, local"],
+      [["sweep", "--format", "github"], "github-matrix, gitlab, json"],
+      [["build", "--executor", "docker", "--kernel", "6.1.0-18-amd64"], "local"],
+    ];
+    for (const [args, choices] of cases) {
+      const r = await kmodforge(args);
+      expect([args.join(" "), r.code, r.stdout]).toEqual([args.join(" "), 2, ""]);
+      expect(r.stderr).toContain(`Allowed choices are ${choices}.`);
+    }
+  });
 });

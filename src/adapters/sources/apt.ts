@@ -1,11 +1,11 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { ARCH_FACTS, type Arch } from "../../core/arch.js";
 import { KmodforgeError } from "../../core/errors.js";
 import type { LinkOutcome, PlannedUrl, ResolveRequest, SourceLink } from "../../core/headers/types.js";
 import type { HeaderSource } from "../../core/targets.js";
 import type { HeaderPackageSpec } from "../../distros/adapter.js";
+import { cacheSubdir } from "../cache-dir.js";
 import { type AptRepository, type DebPackage, PrivateApt } from "../private-apt.js";
 
 type AptSource = Extract<HeaderSource, { kind: "apt" }>;
@@ -20,10 +20,6 @@ type AptSource = Extract<HeaderSource, { kind: "apt" }>;
 export interface AptLinkOptions {
   /** Where the private apt states live (package lists are reused across resolutions). */
   stateRoot?: string;
-}
-
-export function defaultAptStateRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.KMODFORGE_CACHE ?? join(homedir(), ".cache", "kmodforge"), "apt");
 }
 
 function packageArch(spec: HeaderPackageSpec, req: ResolveRequest): Arch {
@@ -76,7 +72,7 @@ async function lookup(apt: PrivateApt, name: string): Promise<Lookup> {
 }
 
 export function createAptLink(options: AptLinkOptions = {}): SourceLink<AptSource> {
-  const stateRoot = options.stateRoot ?? defaultAptStateRoot();
+  const stateRoot = options.stateRoot ?? cacheSubdir("apt");
   const states = new Map<string, PrivateApt>();
   const aptFor = (distroVersion: string, arch: Arch, repository?: AptRepository) => {
     const key = `${distroVersion}/${arch}/${repository?.uri ?? "host"}`;

@@ -1,5 +1,5 @@
 import { kojiPackageUrls } from "../../core/headers/koji-layout.js";
-import { wantedRpm } from "../../core/headers/rpm-release.js";
+import { wantedRpm } from "../../core/headers/rpm-package.js";
 import { hostLabel } from "../../core/headers/rpm-repo-plan.js";
 import type { LinkOutcome, PlannedUrl, SourceLink } from "../../core/headers/types.js";
 import type { HeaderSource } from "../../core/targets.js";

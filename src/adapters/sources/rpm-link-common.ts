@@ -1,7 +1,7 @@
 import { ARCH_FACTS } from "../../core/arch.js";
 import { parseMirrorList, resolvePackageUrl } from "../../core/headers/mirror-list.js";
 import { matchWanted } from "../../core/headers/primary-xml.js";
-import { type WantedRpm, wantedRpm } from "../../core/headers/rpm-release.js";
+import { type WantedRpm, wantedRpm } from "../../core/headers/rpm-package.js";
 import { hostLabel, type RepoLocator } from "../../core/headers/rpm-repo-plan.js";
 import type {
   LinkOutcome,

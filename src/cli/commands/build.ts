@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { defaultCacheRoot } from "../../adapters/cache-dir.js";
 import { InvalidInputError } from "../../core/errors.js";
 import { buildModule, type ExecutorRequest } from "../../executors/build.js";
 
@@ -35,7 +36,7 @@ export function registerBuild(program: Command): void {
     .option("--targets <dir>", "targets policy directory (default: the repository's targets/)")
     .option(
       "--cache-dir <dir>",
-      "package, header tree and apt cache (default: $KMODFORGE_CACHE, $XDG_CACHE_HOME/kmodforge or ~/.cache/kmodforge)",
+      `package, header tree and apt cache (default ${defaultCacheRoot()}; see docs/cache.md)`,
     )
     .option(
       "--allow-compiler-mismatch",

@@ -3,9 +3,10 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { putChunkSet } from "../../adapters/sweep-state.js";
 import { chunkEntries, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE } from "../../core/sweep/chunk.js";
-import { type FanOutFormat, renderFanOut } from "../../core/sweep/ci-output.js";
+import { FAN_OUT_FORMATS, type FanOutFormat, renderFanOut } from "../../core/sweep/ci-output.js";
 import {
   addStateOptions,
+  choiceOption,
   intOption,
   printResult,
   progress,
@@ -30,9 +31,8 @@ export function registerChunk(program: Command): void {
       .option("--out-dir <dir>", "write chunk-NNNNNN.json files here"),
   )
     .option("--store", "also store the chunks in the state store (jobs read them by reference)")
-    .option(
-      "--format <format>",
-      "print a fan-out output instead of the summary: github-matrix | gitlab | json",
+    .addOption(
+      choiceOption("--format <format>", "print a fan-out output instead of the summary", FAN_OUT_FORMATS),
     )
     .option("--page <n>", "page for github-matrix/gitlab output", intOption("page", 0, 1e6), 0)
     .option("--json", "print the summary as JSON")

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { createGithubClient, type DispatchReport, dispatchChunks } from "../../adapters/github-dispatch.js";
-import { InvalidInputError } from "../../core/errors.js";
+import { EXIT_CODES, InvalidInputError } from "../../core/errors.js";
 import { MAX_CHUNKS_PER_PAGE } from "../../core/sweep/chunk.js";
 import type { StateStore } from "../../core/sweep/store.js";
 import { addStateOptions, intOption, printResult, progress, storeFrom } from "./sweep-common.js";
@@ -126,6 +126,6 @@ export function registerDispatch(program: Command): void {
         { setId: opts.set, chunks: indexes.length, ...s },
         `dispatched ${s.dispatched}, already done ${s.alreadyDone}, claimed by another run ${s.claimedByOther}, in doubt ${s.inDoubt}, failed ${s.failed}`,
       );
-      if (s.failed > 0) process.exitCode = 10;
+      if (s.failed > 0) process.exitCode = EXIT_CODES.EXTERNAL_TOOL_FAILED;
     });
 }

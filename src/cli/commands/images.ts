@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { ensureBuilderImage } from "../../adapters/builder-images.js";
-import { defaultCacheDir } from "../../adapters/cache-dir.js";
+import { defaultCacheRoot } from "../../adapters/cache-dir.js";
 import { loadTargets } from "../../adapters/targets-fs.js";
 import { type BuilderPlan, planBuilderFor, targetCompilers } from "../../core/build/builder-plan.js";
 import { InvalidInputError } from "../../core/errors.js";
@@ -87,7 +87,7 @@ export function registerImages(program: Command): void {
         );
         const tag = await ensureBuilderImage(distro, plan, {
           repoRoot: repoRoot(),
-          cacheDir: defaultCacheDir(),
+          cacheDir: defaultCacheRoot(),
           log,
         });
         prepared.push({ distro, version, compiler: plan.compiler, buildArgs: plan.buildArgs, image: tag });

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Command } from "commander";
+import { cacheSubdir } from "../../adapters/cache-dir.js";
 import { digestSourceDir } from "../../adapters/source-digest.js";
 import { discoverDebian, readCrawlerFiles } from "../../adapters/sweep-discovery.js";
 import { loadTargets } from "../../adapters/targets-fs.js";
@@ -55,7 +56,7 @@ export function registerMatrix(program: Command): void {
       "--debian",
       "also enumerate every Debian kernel from the apt Packages indexes of the target suites",
     )
-    .option("--apt-root <dir>", "private apt state for --debian", ".kmodforge/apt")
+    .option("--apt-root <dir>", "private apt state for --debian", cacheSubdir("apt"))
     .option("--module-digest <hex>", "digest of the module source, part of every cache key")
     .option("--module-source <dir>", "module source tree to digest (instead of --module-digest)")
     .requiredOption("--out <file>", "where to write the matrix JSON")

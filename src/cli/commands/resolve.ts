@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { defaultCacheDir } from "../../adapters/cache-dir.js";
+import { cacheSubdir } from "../../adapters/cache-dir.js";
 import { fetchPackages } from "../../adapters/package-cache.js";
 import { planHeaders, resolveHeaders } from "../../adapters/resolver.js";
 import { createSourceLinks } from "../../adapters/sources/index.js";
@@ -12,8 +12,7 @@ import type { PackageCandidate, TraceEntry } from "../../core/headers/types.js";
 import { parseIdentity } from "../../core/identity.js";
 import { findTarget } from "../../core/targets.js";
 import { hostArch } from "../../executors/build.js";
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+import { collect } from "./sweep-common.js";
 
 /**
  * `kmodforge resolve`: the exact header packages a kernel's build needs, found through its target's fallback
@@ -74,7 +73,7 @@ export function registerResolve(program: Command): void {
         target,
         hostArch: host,
         requireVerified: !opts.allowUnverified,
-        links: createSourceLinks({ aptStateRoot: `${defaultCacheDir()}/apt` }),
+        links: createSourceLinks({ aptStateRoot: cacheSubdir("apt") }),
         ...(opts.headerUrl ? { extraLinks: [explicitUrlLinkFromInputs(opts.headerUrl)] } : {}),
       };
       if (opts.offline) {

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { type Command, Option } from "commander";
-import { defaultCacheDir } from "../../adapters/cache-dir.js";
+import { defaultCacheRoot } from "../../adapters/cache-dir.js";
 import { loadTargets } from "../../adapters/targets-fs.js";
 import { ARCHES, type Arch } from "../../core/arch.js";
 import { parseHeadersRecord } from "../../core/build/headers-record.js";
@@ -53,7 +53,7 @@ function registerHeaders(program: Command): void {
       let resolved: Awaited<ReturnType<typeof readPlan>> | undefined;
       if (opts.plan) resolved = await readPlan(opts.plan);
       const prepared = await prepareHeaders(id.value, {
-        cacheDir: opts.cacheDir ?? defaultCacheDir(),
+        cacheDir: opts.cacheDir ?? defaultCacheRoot(),
         hostArch: (opts.builderArch as Arch | undefined) ?? hostArch(),
         treeDir: resolve(opts.out),
         ...(opts.targets ? { targetsDir: opts.targets } : {}),

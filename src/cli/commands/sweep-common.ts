@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { DEFAULT_STATE_URL, openStateStore } from "../../adapters/state-url.js";
 import { InvalidInputError } from "../../core/errors.js";
 import type { StateStore } from "../../core/sweep/store.js";
 import { type Matrix, matrixSchema } from "../../core/sweep/types.js";
 
-/** Shared by matrix, diff, chunk, dispatch and sweep: progress on stderr, results on stdout. */
+/** Shared by the CLI commands: progress on stderr, results on stdout, option parsers. */
 export function progress(enabled: boolean): (line: string) => void {
   return (line) => {
     if (enabled) process.stderr.write(`kmodforge: ${line}\n`);
@@ -74,6 +74,17 @@ export function intOption(name: string, min: number, max: number): (v: string) =
     }
     return n;
   };
+}
+
+/** An option whose value must be one of `choices`: commander rejects anything else, listing them (exit 2). */
+export function choiceOption(
+  flags: string,
+  description: string,
+  choices: readonly string[],
+  defaultValue?: string,
+): Option {
+  const option = new Option(flags, description).choices(choices);
+  return defaultValue === undefined ? option : option.default(defaultValue);
 }
 
 export function collect(value: string, previous: string[] = []): string[] {

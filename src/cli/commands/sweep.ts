@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
+import { cacheSubdir } from "../../adapters/cache-dir.js";
 import { buildEntries } from "../../adapters/sweep-build.js";
 import { commitOps, getChunk, pruneGenerations, putChunkSet, putMatrix } from "../../adapters/sweep-state.js";
 import { EXIT_CODES, InvalidInputError } from "../../core/errors.js";
@@ -12,7 +13,7 @@ import {
   MAX_CHUNK_SIZE,
   parseChunkRef,
 } from "../../core/sweep/chunk.js";
-import { type FanOutFormat, renderFanOut } from "../../core/sweep/ci-output.js";
+import { FAN_OUT_FORMATS, type FanOutFormat, renderFanOut } from "../../core/sweep/ci-output.js";
 import { summariseDiff } from "../../core/sweep/diff.js";
 import type { StateOp } from "../../core/sweep/state.js";
 import { defaultModuleDir } from "../../executors/build-scripts.js";
@@ -20,11 +21,19 @@ import { localBuilder } from "../../executors/sweep-local.js";
 import { diffAgainstStore } from "./diff.js";
 import { addGithubOptions, runDispatch, summariseDispatch } from "./dispatch.js";
 import { discoverAndBuild } from "./matrix.js";
-import { addStateOptions, collect, intOption, printResult, progress, storeFrom } from "./sweep-common.js";
+import {
+  addStateOptions,
+  choiceOption,
+  collect,
+  intOption,
+  printResult,
+  progress,
+  storeFrom,
+} from "./sweep-common.js";
 
-const FORMATS = ["github-matrix", "gitlab", "json"];
-/** Executors that build on this machine (per entry: host or container). */
+/** Executors that build on this machine (per entry: host or container); `local` is the old name of auto. */
 const BUILD_EXECUTORS = ["auto", "host", "container", "local"];
+const EXECUTORS = [...BUILD_EXECUTORS, "github", "none"] as const;
 
 export function registerSweep(program: Command): void {
   addGithubOptions(
@@ -44,7 +53,7 @@ export function registerSweep(program: Command): void {
           "--debian",
           "enumerate Debian kernels from the apt indexes of the target suites (the default when no --kernels is given)",
         )
-        .option("--apt-root <dir>", "private apt state for --debian", ".kmodforge/apt")
+        .option("--apt-root <dir>", "private apt state for --debian", cacheSubdir("apt"))
         .option("--module-digest <hex>", "digest of the module source, part of every cache key")
         .option("--module-source <dir>", "module source tree to digest (instead of --module-digest)"),
     ),
@@ -65,12 +74,12 @@ export function registerSweep(program: Command): void {
       collect,
     )
     .addOption(
-      new Option(
+      choiceOption(
         "--executor <kind>",
-        "auto/host/container: build here (auto: per entry, this host when it has the kernel's compiler, else a container; local = auto); github: workflow_dispatch per chunk; none: print the --format fan-out",
-      )
-        .choices(["auto", "host", "container", "local", "github", "none"])
-        .default("auto"),
+        "auto/host/container: build here (auto: per entry, this host when it has the kernel's compiler, else a container); github: workflow_dispatch per chunk; none: print the --format fan-out",
+        EXECUTORS,
+        "auto",
+      ),
     )
     .option(
       "--jobs <n>",
@@ -78,7 +87,7 @@ export function registerSweep(program: Command): void {
       intOption("jobs", 1, 256),
     )
     .addOption(
-      new Option("--format <format>", "fan-out output for --executor none").choices(FORMATS).default("json"),
+      choiceOption("--format <format>", "fan-out output for --executor none", FAN_OUT_FORMATS, "json"),
     )
     .option("--page <n>", "page for github-matrix/gitlab output", intOption("page", 0, 1e6), 0)
     .option("--build-chunk <ref>", "build one stored chunk (chunks/<set>#<i>) locally and record the results")

@@ -1,16 +1,13 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { defaultCacheDir } from "../../adapters/cache-dir.js";
+import { cacheSubdir, defaultCacheRoot } from "../../adapters/cache-dir.js";
 import { collectModuleFiles } from "../../adapters/module-files.js";
-import { KmodforgeError } from "../../core/errors.js";
+import { EXIT_CODES, KmodforgeError } from "../../core/errors.js";
 import { type KernelIdentity, parseIdentity } from "../../core/identity.js";
 import { hostArch } from "../../executors/build.js";
-import {
-  bootTestForIdentity,
-  defaultBootCacheDir,
-  type IdentityBootTestResult,
-} from "../../executors/kernel-boot-test.js";
+import { bootTestForIdentity, type IdentityBootTestResult } from "../../executors/kernel-boot-test.js";
 import { verifyStatic } from "../../executors/verify-static.js";
+import { collect } from "./sweep-common.js";
 
 interface VerifyOptions {
   kernel?: string;
@@ -27,8 +24,6 @@ interface VerifyOptions {
   serialLog?: string;
   json?: boolean;
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /**
  * `kmodforge verify --boot`: boots the real kernel of the target under QEMU, loads the module(s), exercises them,
@@ -73,7 +68,7 @@ export function registerVerify(program: Command): void {
     .option("--timeout <seconds>", "hard limit for the boot; QEMU is killed after it", "180")
     .option(
       "--cache-dir <dir>",
-      "cache for kernel images, busybox and apt state (default $KMODFORGE_CACHE/boot or ~/.cache/kmodforge/boot)",
+      `cache directory (default ${defaultCacheRoot()}, with --boot ${cacheSubdir("boot")}; see docs/cache.md)`,
     )
     .option("--serial-log <file>", "write the guest's full serial console here")
     .option("--json", "print the result as JSON on stdout")
@@ -102,7 +97,7 @@ export function registerVerify(program: Command): void {
       const result = await bootTestForIdentity({
         identity: id.value,
         modules,
-        cacheDir: opts.cacheDir ?? defaultBootCacheDir(),
+        cacheDir: opts.cacheDir ?? cacheSubdir("boot"),
         timeoutMs: timeoutSec * 1000,
         ...(exerciseScript !== undefined ? { exerciseScript } : {}),
         ...(opts.kernelImage ? { kernelImage: opts.kernelImage } : {}),
@@ -113,14 +108,14 @@ export function registerVerify(program: Command): void {
       else process.stdout.write(renderText(result));
       if (!result.ok) {
         for (const failure of result.failures) process.stderr.write(`kmodforge: load test: ${failure}\n`);
-        process.exitCode = new KmodforgeError("VERIFY_FAILED", "load test failed").exitCode;
+        process.exitCode = EXIT_CODES.VERIFY_FAILED;
       }
     });
 }
 
 /** The static gate: vermagic, ELF machine and symbol CRCs against the kernel's own headers. */
 async function runStatic(identity: KernelIdentity, modules: string[], opts: VerifyOptions): Promise<void> {
-  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const cacheDir = opts.cacheDir ?? defaultCacheRoot();
   const report = [];
   for (const module of modules) {
     const checks = await verifyStatic({ identity, module, cacheDir, hostArch: hostArch() });
@@ -141,7 +136,7 @@ async function runStatic(identity: KernelIdentity, modules: string[], opts: Veri
     process.stderr.write(
       `kmodforge: verify gate: ${first.check} failed: expected ${first.expected}, got ${first.actual}\n`,
     );
-    process.exitCode = new KmodforgeError("VERIFY_FAILED", "verify failed").exitCode;
+    process.exitCode = EXIT_CODES.VERIFY_FAILED;
   }
 }
 

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import type { HeaderPackageSpec } from "../../distros/adapter.js";
+import { splitRpmRelease } from "../../distros/rpm-release.js";
 import { ARCH_FACTS } from "../arch.js";
 import { InvalidInputError } from "../errors.js";
 import type { HeaderSource } from "../targets.js";
 import { isHttpUrl } from "./mirror-list.js";
-import { parseRpmKernelRelease } from "./rpm-release.js";
 import type { ResolveRequest } from "./types.js";
 
 /**
@@ -17,8 +17,6 @@ export interface ExplicitUrl {
   url: string;
   sha256?: string;
 }
-
-const SHA256 = /^[0-9a-f]{64}$/;
 
 export const headerUrlInputSchema = z
   .string()
@@ -81,7 +79,7 @@ export function templateValues(req: ResolveRequest, spec: HeaderPackageSpec): Re
     rpmArch,
     upstream: req.identity.upstreamVersion,
   };
-  const nvra = parseRpmKernelRelease(req.identity.kernelRelease);
+  const nvra = splitRpmRelease(req.identity.kernelRelease);
   if (spec.version) {
     const dash = spec.version.lastIndexOf("-");
     values.version = spec.version;
@@ -90,7 +88,7 @@ export function templateValues(req: ResolveRequest, spec: HeaderPackageSpec): Re
       values.release = spec.version.slice(dash + 1);
     }
   } else if (nvra && !isDeb && (spec.role === "headers" || spec.role === "common")) {
-    values.version = nvra.version;
+    values.version = nvra.upstreamVersion;
     values.release = nvra.release;
   }
   return values;
@@ -114,8 +112,4 @@ export function expandUrlTemplate(template: string, values: Record<string, strin
   if (missing) return undefined;
   const r = headerUrlInputSchema.safeParse(expanded);
   return r.success ? r.data : undefined;
-}
-
-export function isSha256(text: string): boolean {
-  return SHA256.test(text);
 }

@@ -1,5 +1,5 @@
 import type { HeaderSource } from "../targets.js";
-import { rpmFileName, type WantedRpm } from "./rpm-release.js";
+import { rpmFileName, type WantedRpm } from "./rpm-package.js";
 
 /**
  * Koji keeps every build it ever made under `<hub>/packages/<source>/<version>/<release>/<arch>/<file>.rpm`.

@@ -1,4 +1,4 @@
-import { compareEvr, type WantedRpm } from "./rpm-release.js";
+import { compareEvr, type WantedRpm } from "./rpm-package.js";
 
 /**
  * `primary.xml`: one `<package>` element per RPM with name, arch, epoch/version/release, the package checksum, its

@@ -1,8 +1,10 @@
 import type { HeaderPackageSpec } from "../../distros/adapter.js";
+import { enterpriseMinor } from "../../distros/enterprise-linux.js";
+import { splitRpmRelease } from "../../distros/rpm-release.js";
 import { ARCH_FACTS } from "../arch.js";
 import type { HeaderSource } from "../targets.js";
 import { asDirectory, expandRepoTemplate } from "./mirror-list.js";
-import { enterpriseMinor, parseRpmKernelRelease, type WantedRpm, wantedRpm } from "./rpm-release.js";
+import { type WantedRpm, wantedRpm } from "./rpm-package.js";
 import type { PlannedUrl, ResolveRequest } from "./types.js";
 
 type RpmRepoLink = Extract<HeaderSource, { kind: "rpm-repo" }>;
@@ -41,8 +43,8 @@ export function rpmRepoLocators(link: RpmRepoLink, req: ResolveRequest, want: Wa
  * no minor, is looked up in the link's listed minors in order.
  */
 export function vaultMinors(link: VaultLink, req: ResolveRequest): string[] {
-  const nvra = parseRpmKernelRelease(req.identity.kernelRelease);
-  const minor = nvra ? enterpriseMinor(nvra.distTag) : undefined;
+  const distTag = splitRpmRelease(req.identity.kernelRelease)?.distTag;
+  const minor = distTag ? enterpriseMinor(distTag) : undefined;
   return minor ? [minor] : [...link.minors];
 }
 

@@ -5,7 +5,8 @@ import { type ChunkSet, chunkSetKey, formatChunkRef } from "./chunk.js";
  * CI-neutral fan-out outputs. Every format carries chunk references only, never entries, so the output of a
  * generator job stays a few kilobytes per page.
  */
-export type FanOutFormat = "github-matrix" | "gitlab" | "json";
+export const FAN_OUT_FORMATS = ["github-matrix", "gitlab", "json"] as const;
+export type FanOutFormat = (typeof FAN_OUT_FORMATS)[number];
 
 export interface FanOutOptions {
   /** State-store URL the jobs read chunks from (file://… or s3://…). */

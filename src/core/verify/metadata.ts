@@ -7,7 +7,7 @@ import { KmodforgeError } from "../errors.js";
 /**
  * The metadata published next to every artifact: enough to reproduce, audit and look the artifact up again. One
  * writer (buildMetadata) and one reader (parseMetadata) for every runner — host, container and Dagger write the
- * same file, and everything that reads it back (verify, publish, report, the service) validates it here.
+ * same file, and everything that reads it back validates it here.
  *
  * An artifact is one module package (a plain Kbuild tree or a DKMS tree) built for one kernel: a directory named by
  * the package's artifact name holding one `.ko.xz` per module, `metadata.json`, `SHA256SUMS` and `build.log`.

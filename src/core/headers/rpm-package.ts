@@ -1,39 +1,12 @@
 import type { HeaderPackageSpec } from "../../distros/adapter.js";
+import { splitRpmRelease } from "../../distros/rpm-release.js";
 import { ARCH_FACTS, type Arch } from "../arch.js";
 import type { ResolveRequest } from "./types.js";
 
 /**
- * RPM kernel releases are NVRAs: `uname -r` of `5.14.0-427.13.1.el9_4.x86_64` is the version-release-arch of the
- * kernel-devel package that matches it. Pure helpers shared by every RPM link.
+ * Which RPM file a link looks for, and how RPM orders versions. Kernel releases are read by the one RPM release
+ * parser in distros/ (`uname -r` of `5.14.0-427.13.1.el9_4.x86_64` is the V-R-A of its kernel-devel package).
  */
-
-export interface RpmKernelRelease {
-  /** Upstream X.Y.Z, the RPM Version. */
-  version: string;
-  /** RPM Release, e.g. `427.13.1.el9_4`, `300.fc40`, `201.852.amzn2`. */
-  release: string;
-  arch: string;
-  /** The distribution tag at the end of the release: el9_4, fc40, amzn2023 … or "" when none. */
-  distTag: string;
-}
-
-const NVRA = /^(\d+\.\d+(?:\.\d+)?)-([A-Za-z0-9._+]+?)\.(x86_64|aarch64|noarch)$/;
-const DIST_TAG = /\.((?:el\d+(?:_\d+)?)|(?:fc\d+)|(?:amzn\d+)|(?:an\d+(?:_\d+)?))(?:\.[A-Za-z0-9_]+)?$/;
-
-/** Splits an RPM kernel release into version, release and arch; undefined when it is not one. */
-export function parseRpmKernelRelease(kernelRelease: string): RpmKernelRelease | undefined {
-  const m = NVRA.exec(kernelRelease);
-  if (!m) return undefined;
-  const release = m[2]!;
-  const tag = DIST_TAG.exec(`.${release}`);
-  return { version: m[1]!, release, arch: m[3]!, distTag: tag?.[1] ?? "" };
-}
-
-/** The minor release a RHEL-family tag carries: `el9_5` → `9.5`; undefined for `el9` (Stream) and other tags. */
-export function enterpriseMinor(distTag: string): string | undefined {
-  const m = /^el(\d+)_(\d+)$/.exec(distTag);
-  return m ? `${m[1]}.${m[2]}` : undefined;
-}
 
 /** One concrete RPM a link looks for. Version/release absent = take the highest available (compiler packages). */
 export interface WantedRpm {
@@ -57,8 +30,8 @@ export function wantedRpm(req: ResolveRequest, spec: HeaderPackageSpec): WantedR
     return { ...base, version: spec.version };
   }
   if (spec.role === "headers" || spec.role === "common") {
-    const nvra = parseRpmKernelRelease(req.identity.kernelRelease);
-    if (nvra) return { ...base, version: nvra.version, release: nvra.release };
+    const nvra = splitRpmRelease(req.identity.kernelRelease);
+    if (nvra) return { ...base, version: nvra.upstreamVersion, release: nvra.release };
   }
   return base;
 }
