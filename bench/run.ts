@@ -26,8 +26,13 @@ const BENCHES: Bench[] = [
   },
   {
     name: "build-bench",
-    what: "warm kmodforge build versus a bare make of the same module (needs root and a Debian mirror)",
-    ratios: /\/ bare make|target/,
+    what: "warm kmodforge build on the host and in the builder container versus a bare make of the same module (needs root and a Debian mirror)",
+    ratios: /\/ bare make|\/ host|target/,
+  },
+  {
+    name: "debian-sweep-bench",
+    what: "the whole Debian 11/12/13 × amd64/arm64 sweep with --executor auto, cold then warm (tens of minutes)",
+    ratios: /min|builds\/min|container \/ host/,
   },
 ];
 

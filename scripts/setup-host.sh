@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Prepares a Debian or Ubuntu host (as root) to run kmodforge's local executor: npm packages plus the tools a
-# module build, its verification and packaging use. Idempotent: a second run installs nothing.
+# Prepares a Debian or Ubuntu host (as root) to run kmodforge: npm packages, the tools a module build, its
+# verification and packaging use on this host, and podman + runc + debootstrap for builds in builder images
+# (`--executor auto` uses them for kernels whose compiler this host lacks). Idempotent: a second run installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -9,6 +10,7 @@ PACKAGES=(
   ca-certificates curl gnupg gpgv debian-archive-keyring xz-utils zstd binutils file
   make gcc bc flex bison libelf-dev libssl-dev kmod dwarves cpio rpm2cpio
   gcc-aarch64-linux-gnu
+  podman runc debootstrap uidmap
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

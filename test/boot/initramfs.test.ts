@@ -78,7 +78,7 @@ describe("initramfs and module inputs", () => {
     await copyFile(amd64Ko, join(art, "kmfhello.ko"));
     await copyFile(amd64Ko, join(art, "kmfhello.ko.xz")); // content irrelevant here: only selection and sums
     const sum = createHash("sha256").update(Buffer.from("something else")).digest("hex");
-    expect(await collectModuleFiles([art, amd64Ko])).toEqual([join(art, "kmfhello.ko.xz"), amd64Ko]);
+    expect((await collectModuleFiles([art, amd64Ko])).files).toEqual([join(art, "kmfhello.ko.xz"), amd64Ko]);
     await writeFile(join(art, "SHA256SUMS"), `${sum}  kmfhello.ko.xz\n`);
     await expect(collectModuleFiles([art])).rejects.toThrow(/checksum mismatch .*kmfhello\.ko\.xz/);
     await expect(collectModuleFiles([join(dir, "missing")])).rejects.toThrow(/does not exist/);

@@ -5,110 +5,161 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Arch } from "../../src/core/arch.js";
 import { KmodforgeError } from "../../src/core/errors.js";
-import { buildLocal } from "../../src/executors/local.js";
-import { BUILD_CACHE, newestRelease, ROOTS } from "./support.js";
+import { type BuildResult, buildModule } from "../../src/executors/build.js";
+import { requireTools } from "../support/require-tool.js";
+import { BUILD_CACHE, newestServedRelease } from "./support.js";
 
 /**
- * Real builds of the sample module against real Debian headers from the configured mirror, each with the compiler
- * its kernel was built with, verified and packaged.
+ * Real builds of the sample module against real Debian headers from the configured mirror, through the container
+ * executor: each in its Debian version's builder image with the compiler its kernel was built with (gcc-10 for 11,
+ * gcc-12 for 12, gcc-14 for 13), arm64 cross-compiled with host kbuild tools, verified by the one gate and sealed.
  */
 
 const out = mkdtempSync(join(tmpdir(), "kmodforge-build-"));
+const containers = requireTools("container builds", ["podman", "runc"]);
 
-const cases: Array<{
+interface Case {
   name: string;
   version: string;
-  arch: Arch;
-  pattern: RegExp;
-  root?: string;
+  pattern: (arch: "amd64" | "arm64") => RegExp;
   major: number;
   btf?: boolean;
-}> = [
+}
+
+const CASES: Case[] = [
   {
-    name: "bookworm 6.1 amd64",
+    name: "Debian 11 5.10 (gcc-10)",
+    version: "11",
+    pattern: (a) => new RegExp(`^linux-headers-5\\.10\\.0-[0-9]+-${a}$`),
+    major: 10,
+  },
+  {
+    name: "Debian 12 6.1 (gcc-12)",
     version: "12",
-    arch: "x86_64",
-    pattern: /^linux-headers-6\.1\.0-[0-9]+-amd64$/,
+    pattern: (a) => new RegExp(`^linux-headers-6\\.1\\.0-[0-9]+-${a}$`),
     major: 12,
   },
   {
-    name: "bookworm 6.1 arm64 (cross)",
+    name: "Debian 12 6.12 backports (gcc-12, BTF)",
     version: "12",
-    arch: "aarch64",
-    pattern: /^linux-headers-6\.1\.0-[0-9]+-arm64$/,
-    major: 12,
-  },
-  {
-    name: "bookworm-security 6.12 amd64 (BTF)",
-    version: "12",
-    arch: "x86_64",
-    pattern: /^linux-headers-6\.12\.[0-9]+\+deb12-amd64$/,
+    pattern: (a) => new RegExp(`^linux-headers-6\\.12\\.[0-9]+\\+deb12-${a}$`),
     major: 12,
     btf: true,
   },
   {
-    name: "bullseye 5.10 amd64 (gcc-10)",
-    version: "11",
-    arch: "x86_64",
-    pattern: /^linux-headers-5\.10\.0-[0-9]+-amd64$/,
-    root: "bullseye-build",
-    major: 10,
-  },
-  {
-    name: "trixie 6.12 amd64 (gcc-14)",
+    name: "Debian 13 6.12 (gcc-14, BTF)",
     version: "13",
-    arch: "x86_64",
-    pattern: /^linux-headers-6\.12\.[0-9]+\+deb13-amd64$/,
-    root: "trixie-build",
+    pattern: (a) => new RegExp(`^linux-headers-6\\.12\\.[0-9]+\\+deb13-${a}$`),
     major: 14,
     btf: true,
   },
 ];
 
-describe("building the sample module against real Debian headers", () => {
-  for (const c of cases) {
-    it(c.name, async () => {
-      const kernel = await newestRelease(c.version, c.arch, c.pattern);
-      const result = await buildLocal({
-        kernelRelease: kernel,
-        distro: "debian",
-        distroVersion: c.version,
-        arch: c.arch,
-        outDir: out,
-        cacheDir: BUILD_CACHE,
-        ...(c.root ? { toolchainRoot: join(ROOTS, c.root) } : {}),
-      });
-      expect(result.checks.every((check) => check.ok)).toBe(true);
-      expect(result.metadata.identity.kernelRelease).toBe(kernel);
-      // The compiler that ran is the kernel's own major version, and both texts are recorded.
-      expect(result.metadata.compiler.kernelText).toMatch(
-        new RegExp(`gcc-${c.major}\\b|\\b${c.major}\\.\\d`),
-      );
-      expect(result.metadata.compiler.text).toMatch(new RegExp(`\\b${c.major}\\.\\d+\\.\\d+`));
-      const headers = result.metadata.headerPackages.map((p) => p.name);
-      expect(headers).toContain(`linux-headers-${kernel}`);
-      expect(headers.some((n) => n.startsWith("linux-kbuild-"))).toBe(true);
-      for (const p of result.metadata.headerPackages) expect(p.sha256).toMatch(/^[0-9a-f]{64}$/);
-      // xz with CRC32 checks, as the kernel's decompressor expects.
-      const list = execFileSync("xz", ["--robot", "--list", result.artifact], { encoding: "utf8" });
-      expect(list).toMatch(/\bCRC32\b/);
-      execFileSync("sha256sum", ["-c", "SHA256SUMS"], { cwd: result.artifactDir });
-      const ko = execFileSync("xz", ["-dc", result.artifact]);
-      const file = execFileSync("file", ["-"], { input: ko, encoding: "utf8" });
-      expect(file).toContain(c.arch === "aarch64" ? "ARM aarch64" : "x86-64");
-      if (c.btf) expect(readFileSync(join(result.artifactDir, "build.log"), "utf8")).toMatch(/BTF \[M\]/);
-    });
-  }
+const ARCHES: Array<{ arch: Arch; deb: "amd64" | "arm64"; machine: string }> = [
+  { arch: "x86_64", deb: "amd64", machine: "x86-64" },
+  { arch: "aarch64", deb: "arm64", machine: "ARM aarch64" },
+];
 
-  it("fails a broken module with the make output tail and keeps its log", async () => {
-    const kernel = await newestRelease("12", "x86_64", /^linux-headers-6\.1\.0-[0-9]+-amd64$/);
+function checkArtifact(result: BuildResult, kernel: string, c: Case, machine: string): void {
+  const m = result.metadata;
+  expect(result.executor).toBe("container");
+  expect(m.builder).toMatchObject({
+    runner: "container",
+    image: expect.stringMatching(/^localhost\/kmodforge-builder-debian:/),
+  });
+  expect(m.identity.kernelRelease).toBe(kernel);
+  expect(m.modules.map((mod) => mod.name)).toEqual(["kmodforge_sample"]);
+  for (const check of m.modules[0]!.checks) expect(check.ok, check.check).toBe(true);
+  // The compiler that ran is the kernel's own major version, and both texts are recorded.
+  expect(m.compiler.kernelText).toMatch(new RegExp(`gcc-${c.major}\\b|\\b${c.major}\\.\\d`));
+  expect(m.compiler.text).toMatch(new RegExp(`\\b${c.major}\\.\\d+\\.\\d+`));
+  const headers = m.headerPackages.map((p) => p.name);
+  expect(headers).toContain(`linux-headers-${kernel}`);
+  for (const p of m.headerPackages) expect(p.sha256).toMatch(/^[0-9a-f]{64}$/);
+  execFileSync("sha256sum", ["-c", "SHA256SUMS"], { cwd: result.artifactDir });
+  const file = join(result.artifactDir, m.modules[0]!.file);
+  expect(execFileSync("xz", ["--robot", "--list", file], { encoding: "utf8" })).toMatch(/\bCRC32\b/);
+  const ko = execFileSync("xz", ["-dc", file]);
+  expect(execFileSync("file", ["-"], { input: ko, encoding: "utf8" })).toContain(machine);
+  if (c.btf) {
+    const koFile = join(mkdtempSync(join(tmpdir(), "kmodforge-ko-")), "module.ko");
+    writeFileSync(koFile, ko);
+    expect(execFileSync("readelf", ["-S", koFile], { encoding: "utf8" })).toMatch(/\.BTF/);
+  }
+}
+
+describe.runIf(containers.ok)("container executor: real Debian kernels in their builder images", () => {
+  for (const c of CASES)
+    for (const a of ARCHES)
+      it(`${c.name} ${a.deb}`, async () => {
+        const kernel = await newestServedRelease(c.version, a.arch, c.pattern(a.deb));
+        const result = await buildModule({
+          kernelRelease: kernel,
+          distro: "debian",
+          distroVersion: c.version,
+          arch: a.arch,
+          outDir: out,
+          cacheDir: BUILD_CACHE,
+          executor: "container",
+        });
+        checkArtifact(result, kernel, c, a.machine);
+      }, 900_000);
+});
+
+describe("executor choice", () => {
+  it.runIf(containers.ok)(
+    "auto builds Debian 12 on this Debian 12 host and Debian 11/13 in containers",
+    async () => {
+      const picks: Record<string, string> = {};
+      for (const [version, pattern] of [
+        ["12", /^linux-headers-6\.1\.0-[0-9]+-amd64$/],
+        ["11", /^linux-headers-5\.10\.0-[0-9]+-amd64$/],
+        ["13", /^linux-headers-6\.12\.[0-9]+\+deb13-amd64$/],
+      ] as const) {
+        const kernel = await newestServedRelease(version, "x86_64", pattern);
+        const r = await buildModule({
+          kernelRelease: kernel,
+          distro: "debian",
+          distroVersion: version,
+          arch: "x86_64",
+          outDir: out,
+          cacheDir: BUILD_CACHE,
+        });
+        picks[version] = r.executor;
+        expect(r.metadata.builder.runner).toBe(r.executor);
+      }
+      expect(picks).toEqual({ "11": "container", "12": "host", "13": "container" });
+    },
+    900_000,
+  );
+
+  it("--executor host refuses a kernel whose compiler this host lacks, naming it", async () => {
+    const kernel = await newestServedRelease("13", "x86_64", /^linux-headers-6\.12\.[0-9]+\+deb13-amd64$/);
+    const err = await buildModule({
+      kernelRelease: kernel,
+      distro: "debian",
+      distroVersion: "13",
+      arch: "x86_64",
+      outDir: out,
+      cacheDir: BUILD_CACHE,
+      executor: "host",
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KmodforgeError);
+    expect((err as KmodforgeError).code).toBe("COMPILER_MISMATCH");
+    expect((err as Error).message).toMatch(/gcc-14/);
+  }, 300_000);
+});
+
+describe("failures a user can follow", () => {
+  it("a broken module fails with the make output tail and names the build log it kept", async () => {
+    const kernel = await newestServedRelease("12", "x86_64", /^linux-headers-6\.1\.0-[0-9]+-amd64$/);
     const broken = mkdtempSync(join(tmpdir(), "kmodforge-broken-"));
     writeFileSync(join(broken, "Kbuild"), "obj-m := broken.o\n");
     writeFileSync(
       join(broken, "broken.c"),
       "#include <linux/module.h>\nint broken(void) { return undefined_thing; }\n",
     );
-    const err = await buildLocal({
+    const err = await buildModule({
       kernelRelease: kernel,
       distro: "debian",
       distroVersion: "12",
@@ -116,27 +167,13 @@ describe("building the sample module against real Debian headers", () => {
       moduleDir: broken,
       outDir: out,
       cacheDir: BUILD_CACHE,
+      executor: "host",
     }).catch((e: unknown) => e);
     expect((err as KmodforgeError).code).toBe("COMPILE_FAILED");
     expect((err as Error).message).toMatch(/undefined_thing/);
-    expect(readFileSync(join(out, "failed", `${kernel}-x86_64`, "build.log"), "utf8")).toMatch(
-      /error: .undefined_thing. undeclared/,
-    );
-  });
-
-  it("refuses a kernel whose compiler this host lacks, naming both compilers", async () => {
-    const kernel = await newestRelease("13", "x86_64", /^linux-headers-6\.12\.[0-9]+\+deb13-amd64$/);
-    const err = await buildLocal({
-      kernelRelease: kernel,
-      distro: "debian",
-      distroVersion: "13",
-      arch: "x86_64",
-      outDir: out,
-      cacheDir: BUILD_CACHE,
-    }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(KmodforgeError);
-    expect((err as KmodforgeError).code).toBe("COMPILER_MISMATCH");
-    expect((err as Error).message).toMatch(/gcc-14/);
-    expect((err as Error).message).toMatch(/major 12/);
-  });
+    const kept = join(out, "failed", `${kernel}-x86_64`, "build.log");
+    // The path the message names is the log that exists, not a work directory that was removed.
+    expect((err as Error).message).toContain(`build log: ${kept}`);
+    expect(readFileSync(kept, "utf8")).toMatch(/error: .undefined_thing. undeclared/);
+  }, 300_000);
 });

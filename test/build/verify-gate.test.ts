@@ -7,27 +7,30 @@ import { collectModuleFiles } from "../../src/adapters/module-files.js";
 import { verifyModuleSignature } from "../../src/adapters/module-signature.js";
 import { KmodforgeError, VerifyFailedError } from "../../src/core/errors.js";
 import { assertVerified, runVerifyChecks, type VerifyInput } from "../../src/core/verify/gate.js";
-import { type BuildResult, buildLocal } from "../../src/executors/local.js";
+import { type BuildResult, buildModule } from "../../src/executors/build.js";
 import { BUILD_CACHE, newestRelease } from "./support.js";
 
 /** Every check of the verify gate, passing on a real build and failing on each kind of wrong input. */
 
 const work = mkdtempSync(join(tmpdir(), "kmodforge-gate-"));
 let built: BuildResult;
+let artifact = "";
 let good: VerifyInput;
 
 beforeAll(async () => {
   const kernel = await newestRelease("12", "x86_64", /^linux-headers-6\.1\.0-[0-9]+-amd64$/);
-  built = await buildLocal({
+  built = await buildModule({
     kernelRelease: kernel,
     distro: "debian",
     distroVersion: "12",
     arch: "x86_64",
     outDir: work,
     cacheDir: BUILD_CACHE,
+    executor: "host",
   });
+  artifact = join(built.artifactDir, built.metadata.modules[0]!.file);
   good = {
-    module: execFileSync("xz", ["-dc", built.artifact]),
+    module: execFileSync("xz", ["-dc", artifact]),
     kernelRelease: kernel,
     arch: "x86_64",
     kernelConfig: readFileSync(join(built.headersTree, "include/config/auto.conf"), "utf8"),
@@ -93,10 +96,10 @@ describe("verify gate", () => {
   });
 
   it("refuses a tampered artifact through SHA256SUMS", async () => {
-    const bytes = readFileSync(built.artifact);
+    const bytes = readFileSync(artifact);
     const tampered = join(work, "tampered");
     execFileSync("cp", ["-r", built.artifactDir, tampered]);
-    const file = join(tampered, built.artifact.split("/").pop()!);
+    const file = join(tampered, built.metadata.modules[0]!.file);
     bytes.writeUInt8(bytes.readUInt8(bytes.length - 40) ^ 0xff, bytes.length - 40);
     writeFileSync(file, bytes);
     expect(() =>
@@ -136,7 +139,7 @@ describe("signing", () => {
       );
     makeKey("signer");
     makeKey("stranger");
-    const signed = await buildLocal({
+    const signed = await buildModule({
       kernelRelease: good.kernelRelease,
       distro: "debian",
       distroVersion: "12",
@@ -145,10 +148,14 @@ describe("signing", () => {
       cacheDir: BUILD_CACHE,
       signKey: join(keys, "signer.key"),
       signCert: join(keys, "signer.der"),
+      executor: "host",
     });
     expect(signed.metadata.signed).toBe(true);
     const ko = join(keys, "module.ko");
-    writeFileSync(ko, execFileSync("xz", ["-dc", signed.artifact]));
+    writeFileSync(
+      ko,
+      execFileSync("xz", ["-dc", join(signed.artifactDir, signed.metadata.modules[0]!.file)]),
+    );
     expect(readFileSync(ko).subarray(-28).toString("latin1")).toBe("~Module signature appended~\n");
     await verifyModuleSignature(ko, join(keys, "signer.der"));
     await expect(verifyModuleSignature(ko, join(keys, "stranger.der"))).rejects.toThrow(/signature/);

@@ -19,10 +19,8 @@ import {
  */
 const ROOT = join(import.meta.dirname, "../..");
 const SDK = join(ROOT, "node_modules/@dagger.io/dagger/dist/src");
-const PLAN = join(ROOT, "test/fixtures/dagger/plans/debian-arm64.json");
-
 const ARGS: Record<string, unknown> = {
-  kernel: "6.1.0-56-arm64",
+  kernel: "6.1.0-57-arm64",
   distro: "debian",
   distroVersion: "12",
   arch: "arm64",
@@ -35,7 +33,14 @@ let exitCode: number | null = null;
 let dir = "";
 
 beforeAll(async () => {
-  const planText = await readFile(PLAN, "utf8");
+  const record = JSON.stringify({
+    schemaVersion: 1,
+    identity: { distro: "debian", distroVersion: "12", arch: "aarch64", kernelRelease: "6.1.0-57-arm64" },
+    builderArch: "x86_64",
+    packages: [],
+    treeRoot: "/work/headers",
+    buildDir: "usr/src/linux-headers-6.1.0-57-arm64",
+  });
   const argAt = (chain: CapturedStep[]) => String(chain.find((s) => s.field === "node")?.args.id ?? "");
   session = await startFakeSession(
     (leaf, chain) => {
@@ -46,10 +51,8 @@ beforeAll(async () => {
       if (path === "currentFunctionCall.parent") return "{}";
       if (path === "node.name") return argAt(chain).replace(/^arg:/, "");
       if (path === "node.value") return JSON.stringify(ARGS[argAt(chain).replace(/^arg:/, "")]);
-      if (leaf === "contents")
-        return chain.some((s) => s.args.id === "plan-file-id")
-          ? planText
-          : "config=CONFIG_SMP=y\nconfig=CONFIG_MODULE_UNLOAD=y\nconfig=CONFIG_MODVERSIONS=y\nvermagic=6.1.0-56-arm64 SMP mod_unload modversions aarch64\nelf_machine=183\ncrc_checked=24\ncrc_mismatch=0\n";
+      if (leaf === "contents") return record;
+      if (leaf === "defaultPlatform") return "linux/amd64";
       if (leaf === "id") return fakeId(chain);
       if (leaf === "returnValue" || leaf === "returnError") return null;
       return null;
@@ -94,17 +97,18 @@ describe("module entrypoint (scripted session)", () => {
     expect(exitCode).toBe(0);
     const returned = session.captured.find((c) => c.chain.some((s) => s.field === "returnValue"));
     const value = JSON.parse(String(returned?.chain.at(-1)?.args.value)) as string;
-    expect(value).toMatch(/^ID<.*\.directory\(path:"\/work\/out"\)\.withNewFile\(.*path:"metadata\.json"\)/);
-    expect(value).toContain('"name":"CROSS","value":"1"');
-    expect(value).toContain('withEnvVariable(name:"CROSS_COMPILE",value:"aarch64-linux-gnu-")');
-    // `--arch=arm64` was decoded and normalised to aarch64.
-    expect(value).toContain('\\"arch\\": \\"aarch64\\"');
+    // The seal step's artifacts directory is what build returns.
+    expect(value).toMatch(/^ID<.*"seal".*\)\.directory\(path:"\/work\/artifacts"\)>$/);
+    expect(value).toContain('\\"name\\":\\"CROSS\\",\\"value\\":\\"1\\"');
+    // `--arch=arm64` was decoded and normalised to aarch64, and the builder cross-compiles it.
+    expect(value).toContain('\\"--arch\\",\\"aarch64\\"');
+    expect(value).toContain('"--mode","cross"');
     expect(session.captured.some((c) => c.chain.some((s) => s.field === "returnError"))).toBe(false);
   });
 
   it("decoded the arguments: the source directory and plan file came from their IDs", () => {
     const all = session.captured.map((c) => renderChain(c.chain)).join("\n");
-    expect(all).toContain('node(id:"plan-file-id")');
+    expect(all).toContain('withFile(path:"/work/meta/plan.json",source:"ID<node(id:\\"plan-file-id\\")>")');
     expect(all).toContain('withDirectory(path:"/work/src",source:"ID<node(id:\\"source-dir-id\\")>")');
   });
 });

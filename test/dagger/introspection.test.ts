@@ -52,7 +52,15 @@ describe("module API (offline introspection)", () => {
 
   it("build takes the CLI's flags and the kernel-module/ default source", () => {
     const args = api.objects.Kmodforge?.methods.build?.arguments ?? {};
-    expect(Object.keys(args)).toEqual(["kernel", "distro", "distroVersion", "arch", "source", "plan"]);
+    expect(Object.keys(args)).toEqual([
+      "kernel",
+      "distro",
+      "distroVersion",
+      "arch",
+      "source",
+      "plan",
+      "driverVersion",
+    ]);
     expect(args.source?.defaultPath).toBe("/kernel-module");
     expect(args.arch?.defaultValue).toBe("x86_64");
   });

@@ -2,6 +2,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildSchema, parse, validate } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadTargets } from "../../src/adapters/targets-fs.js";
+import { ARCH_FACTS, type Arch } from "../../src/core/arch.js";
+import { identityAndTarget, planBuilder } from "../../src/core/build/builder-plan.js";
+import { builderSteps, CONTAINER_LAYOUT } from "../../src/core/build/steps.js";
+import { adapterFor } from "../../src/distros/registry.js";
 import {
   type Captured,
   type CapturedStep,
@@ -12,79 +17,175 @@ import {
 } from "./support/fake-session.js";
 
 /**
- * Drives `Kmodforge.build` through the SDK's real send path against a fake session server and asserts the
- * pipeline the engine would receive.
+ * Drives `Kmodforge.build` through the SDK's real send path against a fake session server and asserts the pipeline
+ * the engine would receive, for every family on both arches: the family's Dockerfile on the engine's platform, the
+ * headers and seal steps in the CLI image, and the builder steps — the very command lines the container executor
+ * runs (core/build/steps.ts at the container layout).
  */
 
-const FIXTURES = join(import.meta.dirname, "../fixtures/dagger");
-const SCHEMA = join(import.meta.dirname, "../../../shared/reference/dagger-schema-v0.21.8.graphqls");
+const REPO = join(import.meta.dirname, "../..");
+const FIXTURES = join(REPO, "test/fixtures/dagger");
+const SCHEMA = join(FIXTURES, "dagger-schema-v0.21.8.graphqls");
 
-const CASES = [
+interface Case {
+  name: string;
+  kernel: string;
+  distro: string;
+  version: string;
+  arch: Arch;
+  /** The kernel build directory inside the extracted headers, as the headers step would report it. */
+  buildDir: string;
+  mode: "native" | "cross" | "emulated";
+}
+
+const CASES: Case[] = [
   {
     name: "debian-amd64",
-    kernel: "6.1.0-56-amd64",
+    kernel: "6.1.0-57-amd64",
     distro: "debian",
     version: "12",
     arch: "x86_64",
-    vermagic: "6.1.0-56-amd64 SMP preempt mod_unload modversions",
-    machine: "62",
+    buildDir: "usr/src/linux-headers-6.1.0-57-amd64",
+    mode: "native",
   },
   {
     name: "debian-arm64",
-    kernel: "6.1.0-56-arm64",
+    kernel: "6.1.0-57-arm64",
     distro: "debian",
     version: "12",
     arch: "aarch64",
-    vermagic: "6.1.0-56-arm64 SMP mod_unload modversions aarch64",
-    machine: "183",
+    buildDir: "usr/src/linux-headers-6.1.0-57-arm64",
+    mode: "cross",
   },
   {
-    name: "fedora",
-    kernel: "6.17.1-300.fc43.x86_64",
+    name: "ubuntu-amd64",
+    kernel: "6.8.0-45-generic",
+    distro: "ubuntu",
+    version: "24.04",
+    arch: "x86_64",
+    buildDir: "usr/src/linux-headers-6.8.0-45-generic",
+    mode: "native",
+  },
+  {
+    name: "ubuntu-arm64",
+    kernel: "6.8.0-45-generic",
+    distro: "ubuntu",
+    version: "24.04",
+    arch: "aarch64",
+    buildDir: "usr/src/linux-headers-6.8.0-45-generic",
+    mode: "cross",
+  },
+  {
+    name: "fedora-x86_64",
+    kernel: "6.17.8-300.fc43.x86_64",
     distro: "fedora",
     version: "43",
     arch: "x86_64",
-    vermagic: "6.17.1-300.fc43.x86_64 SMP preempt mod_unload",
-    machine: "62",
+    buildDir: "usr/src/kernels/6.17.8-300.fc43.x86_64",
+    mode: "native",
   },
   {
-    name: "amazonlinux2-5.10",
-    kernel: "5.10.228-219.884.amzn2.x86_64",
+    name: "fedora-aarch64",
+    kernel: "6.19.10-300.fc44.aarch64",
+    distro: "fedora",
+    version: "44",
+    arch: "aarch64",
+    buildDir: "usr/src/kernels/6.19.10-300.fc44.aarch64",
+    mode: "emulated",
+  },
+  {
+    name: "centos-x86_64",
+    kernel: "5.14.0-427.el9.x86_64",
+    distro: "centos",
+    version: "9",
+    arch: "x86_64",
+    buildDir: "usr/src/kernels/5.14.0-427.el9.x86_64",
+    mode: "native",
+  },
+  {
+    name: "rocky-aarch64",
+    kernel: "5.14.0-427.13.1.el9_4.aarch64",
+    distro: "rocky",
+    version: "9",
+    arch: "aarch64",
+    buildDir: "usr/src/kernels/5.14.0-427.13.1.el9_4.aarch64",
+    mode: "emulated",
+  },
+  {
+    name: "almalinux-x86_64",
+    kernel: "5.14.0-503.11.1.el9_5.x86_64",
+    distro: "almalinux",
+    version: "9",
+    arch: "x86_64",
+    buildDir: "usr/src/kernels/5.14.0-503.11.1.el9_5.x86_64",
+    mode: "native",
+  },
+  {
+    name: "amazonlinux2-x86_64",
+    kernel: "5.10.210-201.852.amzn2.x86_64",
     distro: "amazonlinux",
     version: "2",
     arch: "x86_64",
-    vermagic: "5.10.228-219.884.amzn2.x86_64 SMP mod_unload modversions",
-    machine: "62",
+    buildDir: "usr/src/kernels/5.10.210-201.852.amzn2.x86_64",
+    mode: "native",
   },
-] as const;
+  {
+    name: "amazonlinux2-aarch64",
+    kernel: "5.10.210-201.855.amzn2.aarch64",
+    distro: "amazonlinux",
+    version: "2",
+    arch: "aarch64",
+    buildDir: "usr/src/kernels/5.10.210-201.855.amzn2.aarch64",
+    mode: "emulated",
+  },
+  {
+    name: "amazonlinux2023-x86_64",
+    kernel: "6.1.79-99.167.amzn2023.x86_64",
+    distro: "amazonlinux",
+    version: "2023",
+    arch: "x86_64",
+    buildDir: "usr/src/kernels/6.1.79-99.167.amzn2023.x86_64",
+    mode: "native",
+  },
+  {
+    name: "amazonlinux2023-aarch64",
+    kernel: "6.1.38-59.109.amzn2023.aarch64",
+    distro: "amazonlinux",
+    version: "2023",
+    arch: "aarch64",
+    buildDir: "usr/src/kernels/6.1.38-59.109.amzn2023.aarch64",
+    mode: "emulated",
+  },
+];
 
-/** The configuration facts a container reports for a kernel whose modules carry this vermagic. */
-function configFacts(vermagic: string): string {
-  const symbols: Record<string, string> = {
-    SMP: "CONFIG_SMP",
-    preempt: "CONFIG_PREEMPT_BUILD",
-    mod_unload: "CONFIG_MODULE_UNLOAD",
-    modversions: "CONFIG_MODVERSIONS",
-  };
-  return vermagic
-    .split(/\s+/)
-    .filter((flag) => symbols[flag])
-    .map((flag) => `config=${symbols[flag]}=y\n`)
-    .join("");
+/** The headers record the CLI container would write for a case. */
+function record(c: Case): string {
+  return JSON.stringify({
+    schemaVersion: 1,
+    identity: { distro: c.distro, distroVersion: c.version, arch: c.arch, kernelRelease: c.kernel },
+    builderArch: c.mode === "emulated" ? c.arch : "x86_64",
+    packages: [],
+    treeRoot: "/work/headers",
+    buildDir: c.buildDir,
+  });
 }
 
 let session: FakeSession;
-let facts = "";
+let current: Case | undefined;
+/** Every object the SDK resolved to an ID, by that ID: the chain that made it. */
+const chains = new Map<string, CapturedStep[]>();
 const byCase = new Map<string, Captured[]>();
 
 beforeAll(async () => {
   session = await startFakeSession((leaf, chain) => {
-    if (leaf === "id") return fakeId(chain);
-    if (leaf === "contents") {
-      const newFile = chain.find((s) => s.field === "withNewFile");
-      return newFile ? newFile.args.contents : facts;
+    if (leaf === "id") {
+      const id = fakeId(chain);
+      chains.set(id, chain.slice(0, -1));
+      return id;
     }
-    if (leaf === "entries") return ["hello.ko", "metadata.json", "kmodforge.log"];
+    if (leaf === "defaultPlatform") return "linux/amd64";
+    if (leaf === "contents" && current) return record(current);
+    if (leaf === "entries") return ["kmodforge__sample_1.0.0_debian-12_x86-64_6.1.0-57-amd64"];
     return null;
   });
   process.env.DAGGER_SESSION_PORT = String(session.port);
@@ -93,18 +194,14 @@ beforeAll(async () => {
   const { Kmodforge } = await import("../../src/index.js");
   await connection(async () => {
     for (const c of CASES) {
+      current = c;
       const before = session.captured.length;
-      facts = `${configFacts(c.vermagic)}vermagic=${c.vermagic}\nelf_machine=${c.machine}\ncrc_checked=24\ncrc_mismatch=0\n`;
-      const plan = dag
-        .directory()
-        .withNewFile("plan.json", readFileSync(join(FIXTURES, "plans", `${c.name}.json`), "utf8"))
-        .file("plan.json");
-      const out = await new Kmodforge().build(c.kernel, c.distro, c.version, c.arch, dag.directory(), plan);
+      const out = await new Kmodforge().build(c.kernel, c.distro, c.version, c.arch, dag.directory());
       await out.entries();
       byCase.set(c.name, session.captured.slice(before));
     }
   });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await session?.close();
@@ -112,14 +209,21 @@ afterAll(async () => {
 
 /** The final document of a build: the chain ending in `entries`. */
 function finalChain(name: string): CapturedStep[] {
-  const docs = byCase.get(name) ?? [];
-  const last = docs.at(-1);
+  const last = byCase.get(name)?.at(-1);
   expect(last?.chain.at(-1)?.field).toBe("entries");
   return last?.chain ?? [];
 }
 
-const steps = (chain: CapturedStep[], field: string) => chain.filter((s) => s.field === field);
-const argsOf = (chain: CapturedStep[], field: string) => steps(chain, field).map((s) => s.args);
+const argsOf = (chain: CapturedStep[], field: string) =>
+  chain.filter((s) => s.field === field).map((s) => s.args);
+
+/** The builder container's chain: the one whose work directory the seal step mounts at /work/out. */
+function builderPart(chain: CapturedStep[]): CapturedStep[] {
+  const work = argsOf(chain, "withDirectory").find((a) => a.path === "/work/out")?.source;
+  const builder = chains.get(String(work));
+  expect(builder, renderChain(chain)).toBeDefined();
+  return builder ?? [];
+}
 
 describe("build pipeline sent to the engine", () => {
   it.each(CASES.map((c) => c.name))("%s matches its golden pipeline", (name) => {
@@ -132,6 +236,63 @@ describe("build pipeline sent to the engine", () => {
     expect(`${rendered}\n`).toBe(readFileSync(golden, "utf8"));
   });
 
+  it.each(CASES)(
+    "$name: the family's Dockerfile on the plan's platform, the builder steps the container executor runs",
+    async (c) => {
+      const policy = await loadTargets();
+      const { identity, target } = identityAndTarget(
+        { kernelRelease: c.kernel, distro: c.distro, distroVersion: c.version, arch: c.arch },
+        policy,
+        "x86_64",
+      );
+      const plan = planBuilder(identity, target, "x86_64");
+      expect(plan.mode).toBe(c.mode);
+      // The builder image: the family's own Dockerfile, which exists, on the platform the plan says.
+      const dockerfile = adapterFor(identity.distro).builder.dockerfile;
+      expect(existsSync(join(REPO, dockerfile))).toBe(true);
+      const builder = builderPart(finalChain(c.name));
+      expect(argsOf(builder, "dockerBuild")).toEqual([
+        {
+          buildArgs: Object.entries(plan.buildArgs).map(([name, value]) => ({ name, value })),
+          dockerfile,
+          platform: ARCH_FACTS[c.mode === "emulated" ? c.arch : "x86_64"].platform,
+        },
+      ]);
+      // The builder's exec lines are exactly the steps the container executor runs for this kernel.
+      const execs = argsOf(builder, "withExec").map((a) => a.args);
+      expect(execs).toEqual(builderSteps(CONTAINER_LAYOUT, c.buildDir, identity.arch).map((s) => s.argv));
+    },
+  );
+
+  it("the TypeScript steps run the kmodforge CLI in the CLI image", () => {
+    const chain = finalChain("debian-arm64");
+    const all = renderChain(chain);
+    expect(all).toContain('dockerBuild(dockerfile:"dockerfiles/cli.Dockerfile")');
+    const seal = argsOf(chain, "withExec").at(-1)?.args as string[];
+    expect(seal.slice(0, 3)).toEqual(["node", "/kmodforge/bin/kmodforge.js", "seal"]);
+    expect(seal).toEqual(
+      expect.arrayContaining([
+        "--record",
+        "/work/meta/headers.json",
+        "--runner",
+        "dagger",
+        "--mode",
+        "cross",
+      ]),
+    );
+    // The headers step ran for the arm64 kernel with x86_64 kbuild tools (the builder's arch).
+    const headers = (byCase.get("debian-arm64") ?? []).map((d) => renderChain(d.chain)).join("\n");
+    expect(headers).toContain(
+      '"headers","--kernel","6.1.0-57-arm64","--distro","debian","--distro-version","12","--arch","aarch64","--builder-arch","x86_64"',
+    );
+    expect(argsOf(chain, "directory").at(-1)).toEqual({ path: "/work/artifacts" });
+  });
+
+  it("asks the engine for its platform instead of assuming x86_64", () => {
+    const all = [...byCase.values()].flat();
+    expect(all.some((d) => d.chain.some((s) => s.field === "defaultPlatform"))).toBe(true);
+  });
+
   it("authenticates every request with the session token", () => {
     const all = [...byCase.values()].flat();
     expect(all.length).toBeGreaterThan(10);
@@ -139,100 +300,7 @@ describe("build pipeline sent to the engine", () => {
     for (const d of all) expect(d.authorization).toBe(expected);
   });
 
-  it("Debian amd64: native amd64 builder from the Debian Dockerfile, locked apt cache, pinned header URLs", () => {
-    const chain = finalChain("debian-amd64");
-    const build = argsOf(chain, "dockerBuild")[0] as Record<string, unknown>;
-    expect(build.dockerfile).toBe("dockerfiles/debian.Dockerfile");
-    expect(build.platform).toBe("linux/amd64");
-    expect(build.buildArgs).toContainEqual({ name: "GCC_MAJOR", value: "12" });
-    expect(build.buildArgs).toContainEqual({ name: "CROSS", value: "0" });
-    const cache = argsOf(chain, "withMountedCache")[0] as Record<string, unknown>;
-    expect(cache.path).toBe("/var/cache/apt/archives");
-    expect(cache.sharing).toBe("LOCKED");
-    expect(cache.cache).toBe('ID<cacheVolume(key:"kmodforge-pkgcache-debian-12-linux-amd64")>');
-    const plan = JSON.parse(readFileSync(join(FIXTURES, "plans/debian-amd64.json"), "utf8")) as {
-      packages: Array<{ url: string; sha256: string }>;
-    };
-    const sources = argsOf(chain, "withFile").map((a) => a.source);
-    for (const p of plan.packages)
-      expect(sources).toContain(`ID<http(checksum:"sha256:${p.sha256}",url:"${p.url}")>`);
-    const env = Object.fromEntries(argsOf(chain, "withEnvVariable").map((a) => [a.name, a.value]));
-    expect(env).toMatchObject({
-      ARCH: "x86",
-      KERNELRELEASE: "6.1.0-56-amd64",
-      KMODFORGE_BUILD_MODE: "native",
-    });
-    expect(env.CROSS_COMPILE).toBeUndefined();
-    const execs = argsOf(chain, "withExec").map((a) => a.args as string[]);
-    expect(execs[0]).toEqual(["mkdir", "-p", "/work/out", "/work/headers", "/work/build"]);
-    expect(execs.map((a) => a[1])).toEqual([
-      "-p",
-      "/kmodforge/scripts/extract-headers.sh",
-      "/kmodforge/scripts/compile-module.sh",
-      "-c",
-    ]);
-    expect(execs[3]?.slice(3)).toEqual([
-      "collect",
-      "/work/build",
-      "/work/out",
-      "/work/headers/usr/src/linux-headers-6.1.0-56-amd64",
-    ]);
-    expect(execs[3]?.[2]).toContain("/kmodforge/scripts/package-module.sh");
-    expect(execs[2]?.slice(2)).toEqual([
-      "/work/headers/usr/src/linux-headers-6.1.0-56-amd64",
-      "/work/src",
-      "/work/build",
-      "x86_64",
-    ]);
-    expect(execs[1]?.slice(3)).toEqual(
-      plan.packages.map((_, i) => expect.stringMatching(new RegExp(`^/work/pkgs/0${i}-`))),
-    );
-    expect(argsOf(chain, "directory").at(-1)).toEqual({ path: "/work/out" });
-    expect(steps(chain, "withNewFile").map((s) => s.args.path)).toEqual(["metadata.json", "kmodforge.log"]);
-  });
-
-  it("Debian arm64: cross-compiled on the amd64 engine, and says so", () => {
-    const chain = finalChain("debian-arm64");
-    const build = argsOf(chain, "dockerBuild")[0] as Record<string, unknown>;
-    expect(build.platform).toBe("linux/amd64");
-    expect(build.buildArgs).toContainEqual({ name: "CROSS", value: "1" });
-    const env = Object.fromEntries(argsOf(chain, "withEnvVariable").map((a) => [a.name, a.value]));
-    expect(env).toMatchObject({
-      ARCH: "arm64",
-      CROSS_COMPILE: "aarch64-linux-gnu-",
-      KMODFORGE_BUILD_MODE: "cross",
-    });
-    const log = steps(chain, "withNewFile").find((s) => s.args.path === "kmodforge.log")?.args.contents;
-    expect(log).toMatch(/cross-compiled on x86_64/);
-    // The kbuild package is the host's (amd64), the headers the target's.
-    expect(
-      argsOf(chain, "withFile")
-        .map((a) => String(a.source))
-        .join("\n"),
-    ).toMatch(/linux-kbuild-6\.1_6\.1\.192-2_amd64\.deb/);
-  });
-
-  it("Fedora: the Fedora Dockerfile with the targets' base image and a dnf cache", () => {
-    const chain = finalChain("fedora");
-    const build = argsOf(chain, "dockerBuild")[0] as Record<string, unknown>;
-    expect(build.dockerfile).toBe("dockerfiles/fedora.Dockerfile");
-    expect(build.buildArgs).toContainEqual({
-      name: "BASE_IMAGE",
-      value: "registry.fedoraproject.org/fedora:43",
-    });
-    expect((argsOf(chain, "withMountedCache")[0] as Record<string, unknown>).path).toBe("/var/cache/dnf");
-  });
-
-  it("Amazon Linux 2 5.10: gcc10 selected by the kernel line", () => {
-    const chain = finalChain("amazonlinux2-5.10");
-    const build = argsOf(chain, "dockerBuild")[0] as Record<string, unknown>;
-    expect(build.dockerfile).toBe("dockerfiles/amazonlinux.Dockerfile");
-    expect(build.buildArgs).toContainEqual({ name: "GCC_MAJOR", value: "10" });
-    const env = Object.fromEntries(argsOf(chain, "withEnvVariable").map((a) => [a.name, a.value]));
-    expect(env.KMODFORGE_GCC_MAJOR).toBe("10");
-  });
-
-  it.skipIf(!existsSync(SCHEMA))("every captured document is valid against the engine schema", () => {
+  it("every captured document is valid against the engine schema", () => {
     const schema = buildSchema(readFileSync(SCHEMA, "utf8"));
     const all = [...byCase.values()].flat();
     for (const d of all) expect(validate(schema, parse(d.query)).map((e) => e.message)).toEqual([]);

@@ -1,10 +1,14 @@
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultTargetsDir, loadTargets } from "../../src/adapters/targets-fs.js";
 import { ARCHES } from "../../src/core/arch.js";
-import { parseTargetsFile, type TargetsPolicy } from "../../src/core/targets.js";
+import { planBuilderFor } from "../../src/core/build/builder-plan.js";
+import { IMAGE_REFERENCE, parseTargetsFile, type TargetsPolicy } from "../../src/core/targets.js";
+import { DISTROS } from "../../src/distros/adapter.js";
+import { ADAPTERS } from "../../src/distros/registry.js";
 
 /** What the policy must cover: distro → versions, each on every arch. */
 const REQUIRED: Record<string, string[]> = {
@@ -35,12 +39,11 @@ describe("targets/", () => {
     }
   });
 
-  it("every entry names its builder image, dockerfile, compiler and a header source chain", () => {
+  it("every entry names a builder base image, a compiler and a header source chain", () => {
     for (const file of policy.files) {
       for (const v of file.versions) {
         const where = `${file.distro} ${v.version}`;
-        expect(v.builderImage, where).toMatch(/^[a-z0-9./-]+:[A-Za-z0-9._-]+$/);
-        expect(v.dockerfile, where).toMatch(/^dockerfiles\/[a-z-]+\.Dockerfile$/);
+        expect(v.builderImage, where).toMatch(IMAGE_REFERENCE);
         expect(v.compiler.defaultMajor, where).toBeGreaterThan(3);
         expect(v.headerSources.length, where).toBeGreaterThan(0);
       }
@@ -105,5 +108,64 @@ describe("a bad targets file is reported with file and line", () => {
       await writeFile(join(dir, "debian-copy.yaml"), good);
       await expect(loadTargets(dir)).rejects.toThrow(/already defined/);
     });
+  });
+});
+
+describe("builder images of the targets", () => {
+  const repo = join(import.meta.dirname, "../..");
+  let policy: TargetsPolicy;
+  beforeAll(async () => {
+    policy = await loadTargets(defaultTargetsDir());
+  });
+
+  it("each family maps to exactly one Dockerfile, and that file exists", () => {
+    const byFile = new Map<string, Set<string>>();
+    for (const adapter of ADAPTERS) {
+      const path = join(repo, adapter.builder.dockerfile);
+      expect(existsSync(path), `${adapter.distros.join("/")}: ${adapter.builder.dockerfile}`).toBe(true);
+      expect(readFileSync(path, "utf8")).toMatch(/^ARG BASE_IMAGE=/m);
+      for (const d of adapter.distros) {
+        const files = byFile.get(d) ?? new Set();
+        files.add(adapter.builder.dockerfile);
+        byFile.set(d, files);
+      }
+    }
+    for (const distro of DISTROS) expect([...(byFile.get(distro) ?? [])], distro).toHaveLength(1);
+  });
+
+  it("every target's plan names an existing Dockerfile, for both arches on both kinds of machine", () => {
+    for (const file of policy.files)
+      for (const v of file.versions)
+        for (const arch of v.arches)
+          for (const machine of ARCHES) {
+            const plan = planBuilderFor(
+              { distro: file.distro, arch },
+              v,
+              { family: "gcc", major: 12 },
+              machine,
+            );
+            expect(existsSync(join(repo, plan.dockerfile)), `${file.distro} ${v.version} ${arch}`).toBe(true);
+            expect(plan.buildArgs.BASE_IMAGE).toBe(v.builderImage);
+          }
+  });
+
+  it("image references parse the way container tools parse them", () => {
+    for (const good of [
+      "debian:bookworm",
+      "quay.io/centos/centos:stream9",
+      "registry.fedoraproject.org/fedora:43",
+      `debian:bookworm@sha256:${"a".repeat(64)}`,
+      "localhost:5000/x/y:1",
+    ])
+      expect(good).toMatch(IMAGE_REFERENCE);
+    for (const bad of [
+      "Debian:bookworm",
+      "debian:bookworm; rm -rf /",
+      "debian: bookworm",
+      "-debian",
+      "debian:bookworm@sha256:abc",
+      "",
+    ])
+      expect(bad).not.toMatch(IMAGE_REFERENCE);
   });
 });

@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +9,7 @@ import { getChunk, readState } from "../../src/adapters/sweep-state.js";
 import { parseDeb822 } from "../../src/core/deb822.js";
 import { parseChunkRef } from "../../src/core/sweep/chunk.js";
 import { compareDebVersions, discoverDebianKernels } from "../../src/core/sweep/debian-discovery.js";
+import { requireTools } from "../support/require-tool.js";
 
 const run = promisify(execFile);
 
@@ -87,6 +87,7 @@ describe("real sweep over Debian 12 (host apt mirror)", () => {
       "2",
       "--json",
       "--quiet",
+      ...(extra.includes("--executor") ? [] : ["--executor", "none"]),
       ...extra,
     ];
     const r = await run(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 });
@@ -136,22 +137,71 @@ describe("real sweep over Debian 12 (host apt mirror)", () => {
     expect(limited).toMatchObject({ scheduled: 2, chunks: 1 });
   }, 300_000);
 
-  it.skipIf(!existsSync("src/executors/local.ts"))(
-    "builds one chunk of two kernels end to end with --executor local",
-    async () => {
-      const r = await sweep([
-        "--force",
-        "--limit",
-        "2",
-        "--executor",
-        "local",
-        "--module-dir",
-        "test/fixtures/sweep/hello-module",
-        "--artifacts",
-        join(dir, "artifacts"),
-      ]);
-      expect(r).toMatchObject({ scheduled: 2, built: 2, failed: 0 });
-    },
-    900_000,
-  );
+  it("builds one chunk of two kernels end to end on this host", async () => {
+    const r = await sweep([
+      "--force",
+      "--limit",
+      "2",
+      "--executor",
+      "host",
+      "--module-dir",
+      "test/fixtures/sweep/hello-module",
+      "--artifacts",
+      join(dir, "artifacts"),
+    ]);
+    expect(r).toMatchObject({ scheduled: 2, built: 2, failed: 0 });
+  }, 900_000);
+});
+
+/**
+ * `sweep --executor auto` over every Debian version kmodforge targets, on both arches: each entry is built where it
+ * can be — this Debian 12 host for Debian 12, the version's builder image for 11 (gcc-10) and 13 (gcc-14) — so no
+ * entry fails for want of a compiler. One kernel per version and arch keeps it short; bench/ sweeps them all.
+ */
+describe("sweep --executor auto over Debian 11, 12 and 13 on both arches", () => {
+  const containers = requireTools("container builds", ["podman", "runc"]);
+  const cache = join(process.env.KMODFORGE_TEST_CACHE ?? "/var/cache/kmodforge-test", "sweep-apt");
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "kmodforge-auto-sweep-"));
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  for (const version of ["11", "12", "13"])
+    for (const arch of ["x86_64", "aarch64"])
+      it.runIf(containers.ok)(
+        `debian ${version} ${arch}`,
+        async () => {
+          const args = [
+            "bin/kmodforge.js",
+            "sweep",
+            "--debian",
+            "--apt-root",
+            cache,
+            "--state",
+            `file://${dir}/state`,
+          ];
+          args.push(
+            "--executor",
+            "auto",
+            "--only",
+            `debian/${version}/${arch}/*`,
+            "--limit",
+            "1",
+            "--jobs",
+            "1",
+          );
+          args.push("--artifacts", join(dir, "artifacts"), "--json", "--quiet");
+          const r = JSON.parse((await run(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 })).stdout);
+          expect(r, JSON.stringify(r.failures)).toMatchObject({ scheduled: 1, built: 1, failed: 0 });
+          const state = await readState(new FsStateStore(join(dir, "state")));
+          const built = Object.entries(state.entries).filter(
+            ([id, e]) => id.startsWith(`debian/${version}/${arch}/`) && e.status === "built",
+          );
+          expect(built).toHaveLength(1);
+          const metadata = JSON.parse(await readFile(join(built[0]![1].artifact!, "metadata.json"), "utf8"));
+          expect(metadata.builder.runner).toBe(version === "12" ? "host" : "container");
+        },
+        1_800_000,
+      );
 });

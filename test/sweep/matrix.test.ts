@@ -141,7 +141,8 @@ describe("matrix", () => {
     expect(sameAgain.map((e) => e.cacheKey)).toEqual(base.map((e) => e.cacheKey));
     const newHeaders = buildMatrix(syntheticKernels(4, "2"), policy).matrix.entries;
     expect(newHeaders.every((e, i) => e.cacheKey !== base[i]!.cacheKey)).toBe(true);
-    const newModule = buildMatrix(syntheticKernels(4), policy, { moduleDigest: "a".repeat(64) }).matrix.entries;
+    const newModule = buildMatrix(syntheticKernels(4), policy, { moduleDigest: "a".repeat(64) }).matrix
+      .entries;
     expect(newModule.every((e, i) => e.cacheKey !== base[i]!.cacheKey)).toBe(true);
     const gcc13 = structuredClone(policy);
     gcc13.files[0]!.versions[0]!.compiler.defaultMajor = 13;
