@@ -31,11 +31,25 @@ export function generationKey(n: number): string {
   return `${GENERATIONS}${String(n).padStart(10, "0")}.json`;
 }
 
+const GENERATION_KEY = /^generations\/(\d{10})\.json$/;
+
+/** Generation numbers of the listed keys, in key (= numeric) order. */
+function generationsOf(keys: readonly string[]): number[] {
+  return keys.flatMap((k) => {
+    const m = GENERATION_KEY.exec(k);
+    return m ? [Number(m[1])] : [];
+  });
+}
+
 /** Newest generation number by listing (undefined when the store is empty). */
 export async function latestGeneration(store: StateStore, after?: number): Promise<number | undefined> {
   const keys = await store.list(GENERATIONS, after !== undefined ? generationKey(after) : undefined);
-  const last = keys.filter((k) => /^generations\/\d{10}\.json$/.test(k)).at(-1);
-  return last ? Number(last.slice(GENERATIONS.length, GENERATIONS.length + 10)) : after;
+  return generationsOf(keys).at(-1) ?? after;
+}
+
+/** Every generation the store keeps, oldest first. */
+export async function listGenerations(store: StateStore): Promise<number[]> {
+  return generationsOf(await store.list(GENERATIONS));
 }
 
 /** Reads a generation (the newest when `generation` is omitted); an empty store yields generation 0. */
@@ -92,9 +106,9 @@ export async function commitOps(
  * history (and `--since` targets); pruning keeps listing the newest generation cheap.
  */
 export async function pruneGenerations(store: StateStore, keep: number): Promise<number> {
-  const keys = (await store.list(GENERATIONS)).filter((k) => /^generations\/\d{10}\.json$/.test(k));
-  const old = keys.slice(0, Math.max(0, keys.length - Math.max(1, keep)));
-  for (const k of old) await store.delete(k);
+  const generations = await listGenerations(store);
+  const old = generations.slice(0, Math.max(0, generations.length - Math.max(1, keep)));
+  for (const n of old) await store.delete(generationKey(n));
   return old.length;
 }
 

@@ -5,6 +5,7 @@ import { registerDiff } from "./diff.js";
 import { registerDispatch } from "./dispatch.js";
 import { registerIdentity } from "./identity.js";
 import { registerMatrix } from "./matrix.js";
+import { registerReport } from "./report.js";
 import { registerResolve } from "./resolve.js";
 import { registerSweep } from "./sweep.js";
 import { registerVerify } from "./verify.js";
@@ -20,4 +21,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerChunk,
   registerDispatch,
   registerSweep,
+  registerReport,
 ];
