@@ -47,7 +47,7 @@ th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertic
 th{font-weight:600;white-space:nowrap}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .scroll{overflow-x:auto}
-.slowest{margin-top:10px;font-size:.9rem}.slowest caption{text-align:left;font-weight:600;padding-bottom:4px}
+.slowest{margin-top:10px;font-size:.9rem}.slowest td.id{overflow-wrap:anywhere}.slowest caption{text-align:left;font-weight:600;padding-bottom:4px}
 .badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:.82rem;font-weight:600;border:1.5px solid currentColor;white-space:nowrap}
 .st-built{color:var(--built)}.st-failed{color:var(--failed)}.st-headers-unavailable{color:var(--headers)}
 .st-excluded{color:var(--excluded)}.st-pending{color:var(--pending)}
