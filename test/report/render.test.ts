@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { barChart, percentLineChart } from "../../src/core/report/charts.js";
 import { renderReportHtml } from "../../src/core/report/html.js";
-import { markdownCell, summaryLine } from "../../src/core/report/markdown.js";
+import { keyLine, markdownCell, summaryLine } from "../../src/core/report/markdown.js";
 import { escapeHtml, jsonForScript, safeHref } from "../../src/core/report/markup.js";
 import { buildReport } from "../../src/core/report/model.js";
 import type { PageData } from "../../src/core/report/page-data.js";
@@ -85,6 +85,10 @@ describe("escaping everything that comes from data", () => {
     expect(md).not.toMatch(/<script>|<b>/);
     expect(md).toContain("a\\|b&lt;script&gt;\\*x\\*&lt;/script&gt;");
     expect(markdownCell("x\ny|z")).toBe("x y\\|z");
+    expect(keyLine("CC hello.o\nhello.c:3: error: expected ')'\nmake: Leaving directory '/x'\n")).toBe(
+      "hello.c:3: error: expected ')'",
+    );
+    expect(keyLine("one\ntwo\n\n")).toBe("two");
   });
 
   it("safeHref allows http(s), file and relative links only", () => {

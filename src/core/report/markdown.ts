@@ -69,10 +69,10 @@ export function renderMarkdown(report: Report): string {
       `### Failed kernels (${failed.length}${failed.length > MARKDOWN_FAILURES_LISTED ? `, first ${MARKDOWN_FAILURES_LISTED}` : ""})`,
       "",
       table(
-        ["kernel", "reason", "attempts", "last log line"],
+        ["kernel", "reason", "attempts", "log"],
         failed
           .slice(0, MARKDOWN_FAILURES_LISTED)
-          .map((c) => [c.id, c.reason ?? "", c.attempts ?? "", lastLine(c.logTail ?? "")]),
+          .map((c) => [c.id, c.reason ?? "", c.attempts ?? "", keyLine(c.logTail ?? "")]),
       ),
     );
   const slow = report.stats.freshness.slowest;
@@ -90,8 +90,10 @@ export function renderMarkdown(report: Report): string {
   return `${out.join("\n")}\n`;
 }
 
-function lastLine(log: string): string {
-  const line = log.trim().split("\n").at(-1) ?? "";
+/** The line of a log tail that says what went wrong: the last one naming an error, else the last one. */
+export function keyLine(log: string): string {
+  const lines = log.split("\n").filter((l) => l.trim() !== "");
+  const line = lines.findLast((l) => /\berror\b|fatal|failed/i.test(l)) ?? lines.at(-1) ?? "";
   return line.length > 160 ? `${line.slice(0, 160)}…` : line;
 }
 

@@ -47,11 +47,13 @@ export function safeHref(url: string): string | undefined {
 
 /** JSON safe inside `<script type="application/json">`: no `<`, `>`, `&` or line separators survive verbatim. */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  const json = JSON.stringify(value);
+  return UNSAFE_IN_SCRIPT.test(json)
+    ? json.replace(UNSAFE_IN_SCRIPT_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    : json;
 }
+const UNSAFE_IN_SCRIPT = /[<>&\u2028\u2029]/;
+const UNSAFE_IN_SCRIPT_ALL = /[<>&\u2028\u2029]/g;
 
 /** A number for SVG coordinates and labels: at most one decimal. */
 export function num(n: number): string {

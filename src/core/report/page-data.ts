@@ -81,7 +81,7 @@ export function pageData(cells: readonly ReportCell[]): PageData {
         hd.sha256 ?? "",
         hd.source ?? "",
       ];
-      return headers.add(JSON.stringify(row), () => row);
+      return headers.add(row.join("\u0000"), () => row);
     });
     return {
       i: c.id,
