@@ -1,47 +1,29 @@
-import { execFile } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FsStateStore } from "../../src/adapters/state-fs.js";
 import { commitOps, getMatrix, readState } from "../../src/adapters/sweep-state.js";
 import { KmodforgeError } from "../../src/core/errors.js";
 import { classifyFailure } from "../../src/core/sweep/backoff.js";
 import { browserMissing, launchBrowser, SCREENSHOTS } from "../support/browser.js";
+import { kmodforge, SWEEP_APT_CACHE, writeBookwormTargets } from "../support/cli.js";
 
 /**
  * A real sweep of Debian 12 kernels (the host's apt mirror, real header packages, real builds with the local
  * executor), a real compile failure, then `kmodforge report` on that state and the page in Chromium.
  */
-const run = promisify(execFile);
-const APT_CACHE = join(process.env.KMODFORGE_TEST_CACHE ?? "/var/cache/kmodforge-test", "sweep-apt");
 let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "kmodforge-report-sweep-"));
-  await mkdir(join(dir, "targets"));
-  // Bookworm on x86_64 only keeps discovery small; otherwise the repository's own policy.
-  const targets = (await readFile("targets/debian.yaml", "utf8"))
-    .replace(/^ {2}- version: "(11|13)"[\s\S]*?(?=^ {2}- version|(?![\s\S]))/gm, "")
-    .replace(/arches: \[x86_64, aarch64\]/g, "arches: [x86_64]");
-  await writeFile(join(dir, "targets", "debian.yaml"), targets);
+  await writeBookwormTargets(dir);
   // The same module with a syntax error: a real compile failure.
   await cp("test/fixtures/sweep/hello-module", join(dir, "broken-module"), { recursive: true });
   await writeFile(join(dir, "broken-module", "hello.c"), "int broken( {\n", { flag: "a" });
 });
 afterAll(async () => rm(dir, { recursive: true, force: true }));
-
-async function kmodforge(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, ["bin/kmodforge.js", ...args], { maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, ...r };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const sweep = (extra: string[]) =>
   kmodforge([
@@ -50,7 +32,7 @@ const sweep = (extra: string[]) =>
     "--targets",
     join(dir, "targets"),
     "--apt-root",
-    APT_CACHE,
+    SWEEP_APT_CACHE,
     "--state",
     `file://${join(dir, "state")}`,
     "--executor",
