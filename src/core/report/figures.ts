@@ -7,9 +7,14 @@ import type { ReportStats } from "./stats.js";
 /** The report's four pictures, each a <figure> with its chart and the same facts in words. */
 
 function figure(id: string, heading: string, ...body: string[]): string {
+  return wideFigure(false, id, heading, ...body);
+}
+
+/** A figure that takes the whole row (small multiples need the room). */
+function wideFigure(wide: boolean, id: string, heading: string, ...body: string[]): string {
   return h(
     "figure",
-    { class: "card figure", id: `fig-${id}` },
+    { class: wide ? "card figure wide" : "card figure", id: `fig-${id}` },
     h("figcaption", {}, h("h3", {}, text(heading))),
     ...body,
   );
@@ -100,12 +105,12 @@ export function buildTimeFigure(stats: ReportStats): string {
           desc: rows.map((r) => `${r.label}: ${r.segments[0]!.value}`).join(", "),
         },
         rows,
-        400,
+        480,
         100,
       ),
     );
   });
-  return figure("build-time", heading, h("div", { class: "multiples" }, ...charts));
+  return wideFigure(charts.length > 1, "build-time", heading, h("div", { class: "multiples" }, ...charts));
 }
 
 export function freshnessFigure(stats: ReportStats): string {

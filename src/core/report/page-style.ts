@@ -26,9 +26,9 @@ code,pre,.id,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,"DejaVu Sans Mo
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,540px),1fr));gap:14px}
 figure figcaption{margin-bottom:4px}
 svg.chart{width:100%;height:auto;display:block;max-width:720px}
-.multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,280px),1fr));gap:6px 18px}
-.multiples svg.chart{max-width:400px}
-#fig-build-time{grid-column:1/-1}
+.multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,400px),1fr));gap:6px 18px}
+.multiples svg.chart{max-width:480px}
+.figure.wide{grid-column:1/-1}
 .chart .axis-label,.chart .value-label,.chart .seg-label{font-size:11px;fill:var(--fg)}
 .chart .axis-label{fill:var(--muted)}.chart .seg-label{fill:#fff;font-weight:600}
 .chart .grid{stroke:var(--line);stroke-width:1}
