@@ -179,6 +179,17 @@ describe("rendering", () => {
     expect(html.length).toBeLessThan(10_000 * 600);
   });
 
+  it("an excluded kernel carries its build-exclusive rule to the page", () => {
+    // Nothing records exclusions in the state yet; the model and the page already show them.
+    const report = buildReport(syntheticReportInputs(10));
+    const rule = `BUILD_EXCLUSIVE_KERNEL="^6\\.(1|6)\\."`;
+    report.cells[0] = { ...report.cells[0]!, status: "excluded", rule };
+    const data = embedded(renderReportHtml(report));
+    expect(data.labels[data.cells[0]!.s]).toBe("excluded");
+    expect(data.cells[0]!.u).toBe(rule);
+    expect(renderReportHtml(report)).toContain('<option value="excluded">excluded (0)</option>');
+  });
+
   it("charts draw one mark per non-zero value and write every value as text", () => {
     const svg = barChart({ id: "c", title: "T", desc: "D" }, [
       {

@@ -1,4 +1,5 @@
 import { FAILURE_REASONS, type FailureReason } from "../sweep/backoff.js";
+import { byCodeUnit } from "../sweep/hash.js";
 import type { CellStatus, ReportCell } from "./cells.js";
 import { emptyCounts } from "./history.js";
 
@@ -153,7 +154,7 @@ function freshness(cells: readonly ReportCell[]): ReportStats["freshness"] {
   const hours = known.map((c) => c.freshnessHours!);
   const m = median(hours);
   const slowest = [...known]
-    .sort((a, b) => b.freshnessHours! - a.freshnessHours! || naturalOrder(a.id, b.id))
+    .sort((a, b) => b.freshnessHours! - a.freshnessHours! || byCodeUnit(a.id, b.id))
     .slice(0, SLOWEST_LISTED)
     .map((c) => ({ id: c.id, hours: c.freshnessHours!, firstSeen: c.firstSeen!, builtAt: c.builtAt! }));
   return {
