@@ -147,52 +147,19 @@ function targetsTable(report: Report): string {
   );
 }
 
-function options(
-  values: readonly string[],
-  counts?: (v: string) => number,
-  label = (v: string) => v,
-): string {
+function options<T extends string>(values: readonly T[], label: (v: T) => string = (v) => v): string {
   return [
     h("option", { value: "" }, "all"),
-    ...values.map((v) => h("option", { value: v }, text(counts ? `${label(v)} (${counts(v)})` : label(v)))),
+    ...values.map((v) => h("option", { value: v }, text(label(v)))),
   ].join("");
 }
 
 function kernelsSection(report: Report): string {
-  const distros = [...new Set(report.cells.map((c) => c.distro))].sort(naturalOrder);
-  const arches = [...new Set(report.cells.map((c) => c.arch))].sort(naturalOrder);
-  const statusLabel = (s: string) => STATUS_LABELS[s as keyof typeof STATUS_LABELS] ?? s;
-  const select = (id: string, label: string, inner: string) =>
-    h("label", { for: id }, text(label), h("select", { id }, inner));
-  const th = (label: string, cls: string) =>
-    h("th", { scope: "col", class: cls, role: "columnheader" }, text(label));
   return h(
     "section",
     { id: "kernels", "aria-labelledby": "h-kernels" },
     h("h2", { id: "h-kernels" }, "Kernels"),
-    h(
-      "div",
-      { class: "filters", role: "search" },
-      h(
-        "label",
-        { for: "q" },
-        "Search",
-        h("input", {
-          id: "q",
-          type: "search",
-          placeholder: "kernel, distribution, status or reason",
-          autocomplete: "off",
-          "aria-describedby": "kbd-hint",
-        }),
-      ),
-      select("f-distro", "Distribution", options(distros)),
-      select("f-arch", "Arch", options(arches)),
-      select(
-        "f-status",
-        "Status",
-        options(CELL_STATUSES, (s) => report.totals[s as keyof typeof STATUS_LABELS], statusLabel),
-      ),
-    ),
+    filterBar(report),
     h(
       "p",
       { id: "kbd-hint", class: "hint" },
@@ -203,31 +170,7 @@ function kernelsSection(report: Report): string {
       { id: "shown", "aria-live": "polite" },
       text(`Showing ${report.cells.length} of ${report.cells.length} kernels`),
     ),
-    h(
-      "div",
-      { class: "scroll" },
-      h(
-        "table",
-        // Explicit roles: the table is laid out as a grid (page-style.ts), and the roles keep it a table to assistive
-        // technology whatever the CSS display.
-        { id: "cells", role: "table", "aria-label": "Kernels with their build status" },
-        h(
-          "thead",
-          { role: "rowgroup" },
-          h(
-            "tr",
-            { role: "row" },
-            th("Kernel", "k"),
-            th("Distribution", "d"),
-            th("Version", "v"),
-            th("Arch", "a"),
-            th("Status", "st"),
-            th("Built / recorded", "t"),
-          ),
-        ),
-        h("tbody", { id: "cells-body", role: "rowgroup" }),
-      ),
-    ),
+    kernelTable(),
     h(
       "p",
       { class: "more" },
@@ -239,6 +182,67 @@ function kernelsSection(report: Report): string {
       "noscript",
       {},
       h("p", {}, "The kernel table needs JavaScript; report.json next to this page holds the same data."),
+    ),
+  );
+}
+
+function filterBar(report: Report): string {
+  const distros = [...new Set(report.cells.map((c) => c.distro))].sort(naturalOrder);
+  const arches = [...new Set(report.cells.map((c) => c.arch))].sort(naturalOrder);
+  const select = (id: string, label: string, inner: string) =>
+    h("label", { for: id }, text(label), h("select", { id }, inner));
+  return h(
+    "div",
+    { class: "filters", role: "search" },
+    h(
+      "label",
+      { for: "q" },
+      "Search",
+      h("input", {
+        id: "q",
+        type: "search",
+        placeholder: "kernel, distribution, status or reason",
+        autocomplete: "off",
+        "aria-describedby": "kbd-hint",
+      }),
+    ),
+    select("f-distro", "Distribution", options(distros)),
+    select("f-arch", "Arch", options(arches)),
+    select(
+      "f-status",
+      "Status",
+      options(CELL_STATUSES, (s) => `${STATUS_LABELS[s]} (${report.totals[s]})`),
+    ),
+  );
+}
+
+/** The kernel table's frame; the page's script fills the body from the embedded data. */
+function kernelTable(): string {
+  const th = (label: string, cls: string) =>
+    h("th", { scope: "col", class: cls, role: "columnheader" }, text(label));
+  return h(
+    "div",
+    { class: "scroll" },
+    h(
+      "table",
+      // Explicit roles: the table is laid out as a grid (page-style.ts), and the roles keep it a table to assistive
+      // technology whatever the CSS display.
+      { id: "cells", role: "table", "aria-label": "Kernels with their build status" },
+      h(
+        "thead",
+        { role: "rowgroup" },
+        h(
+          "tr",
+          { role: "row" },
+          th("Kernel", "k"),
+          th("Distribution", "d"),
+          th("Version", "v"),
+          th("Arch", "a"),
+          th("Status", "st"),
+          th("Built / recorded", "t"),
+        ),
+      ),
+      h("tbody", { id: "cells-body", role: "rowgroup" }),
     ),
   );
 }
