@@ -228,6 +228,36 @@ export class Kmodforge {
   }
 
   /**
+   * Render the sweep state as the coverage report (docs/report.md). Returns a directory with index.html (one
+   * self-contained page), report.json (the same data) and summary.md (Markdown for $GITHUB_STEP_SUMMARY).
+   */
+  @func({ cache: "never" })
+  report(
+    /** State store URL: s3://bucket/prefix or file://dir */
+    state: string,
+    /** Artifact directories (each with its metadata.json): adds build times, compilers and artifact links */
+    artifacts?: Directory,
+    /** Public base URL the artifact directories are served under (links in the page point there) */
+    artifactsUrl?: string,
+    /** S3-compatible endpoint for the state store */
+    s3Endpoint?: string,
+    /** AWS access key id for an s3:// state store */
+    awsAccessKeyId?: Secret,
+    /** AWS secret access key for an s3:// state store */
+    awsSecretAccessKey?: Secret,
+  ): Directory {
+    const args = ["report", "--state", state, "--out", "/tmp/report", "--markdown", "/tmp/report/summary.md"];
+    let ctr = this.cli({ awsAccessKeyId, awsSecretAccessKey });
+    if (artifacts) {
+      ctr = ctr.withDirectory("/artifacts", artifacts);
+      args.push("--artifacts", "/artifacts");
+    }
+    if (artifactsUrl) args.push("--artifacts-url", artifactsUrl);
+    if (s3Endpoint) args.push("--s3-endpoint", s3Endpoint);
+    return runCli(ctr, args).directory("/tmp/report");
+  }
+
+  /**
    * Re-run the verify gate on an artifact directory (as build returns it, or any directory kmodforge build wrote):
    * the kernel's headers are fetched again and every module is checked against them. Returns the gate's report as
    * JSON; fails when a module does not match its kernel.

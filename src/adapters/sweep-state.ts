@@ -16,7 +16,7 @@ import {
   sweepStateSchema,
 } from "../core/sweep/state.js";
 import type { StateStore } from "../core/sweep/store.js";
-import type { Matrix } from "../core/sweep/types.js";
+import { type Matrix, matrixSchema } from "../core/sweep/types.js";
 
 /**
  * Generations, matrices and chunks on top of a StateStore. Layout (docs/sweeps.md):
@@ -31,11 +31,25 @@ export function generationKey(n: number): string {
   return `${GENERATIONS}${String(n).padStart(10, "0")}.json`;
 }
 
+const GENERATION_KEY = /^generations\/(\d{10})\.json$/;
+
+/** Generation numbers of the listed keys, in key (= numeric) order. */
+function generationsOf(keys: readonly string[]): number[] {
+  return keys.flatMap((k) => {
+    const m = GENERATION_KEY.exec(k);
+    return m ? [Number(m[1])] : [];
+  });
+}
+
 /** Newest generation number by listing (undefined when the store is empty). */
 export async function latestGeneration(store: StateStore, after?: number): Promise<number | undefined> {
   const keys = await store.list(GENERATIONS, after !== undefined ? generationKey(after) : undefined);
-  const last = keys.filter((k) => /^generations\/\d{10}\.json$/.test(k)).at(-1);
-  return last ? Number(last.slice(GENERATIONS.length, GENERATIONS.length + 10)) : after;
+  return generationsOf(keys).at(-1) ?? after;
+}
+
+/** Every generation the store keeps, oldest first. */
+export async function listGenerations(store: StateStore): Promise<number[]> {
+  return generationsOf(await store.list(GENERATIONS));
 }
 
 /** Reads a generation (the newest when `generation` is omitted); an empty store yields generation 0. */
@@ -92,9 +106,9 @@ export async function commitOps(
  * history (and `--since` targets); pruning keeps listing the newest generation cheap.
  */
 export async function pruneGenerations(store: StateStore, keep: number): Promise<number> {
-  const keys = (await store.list(GENERATIONS)).filter((k) => /^generations\/\d{10}\.json$/.test(k));
-  const old = keys.slice(0, Math.max(0, keys.length - Math.max(1, keep)));
-  for (const k of old) await store.delete(k);
+  const generations = await listGenerations(store);
+  const old = generations.slice(0, Math.max(0, generations.length - Math.max(1, keep)));
+  for (const n of old) await store.delete(generationKey(n));
   return old.length;
 }
 
@@ -104,6 +118,19 @@ export async function putMatrix(store: StateStore, matrix: Matrix): Promise<stri
   const key = `matrices/${sha256Hex(canonicalJson(matrix))}.json`;
   await store.createIfAbsent(key, body);
   return key;
+}
+
+/** Reads a stored matrix back, validated; undefined when the key is absent. */
+export async function getMatrix(store: StateStore, key: string): Promise<Matrix | undefined> {
+  const body = await store.get(key);
+  if (!body) return undefined;
+  const r = matrixSchema.safeParse(JSON.parse(body.toString("utf8")));
+  if (!r.success)
+    throw new KmodforgeError(
+      "STATE_CONFLICT",
+      `${key} in ${store.url} is not a matrix kmodforge wrote: ${r.error.issues[0]?.message}`,
+    );
+  return r.data;
 }
 
 /** Writes every chunk of a set (already-present chunks are the same content: the set id is a content hash). */

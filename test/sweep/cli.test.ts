@@ -1,26 +1,14 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { matrixSchema } from "../../src/core/sweep/types.js";
+import { kmodforge } from "../support/cli.js";
 
-const run = promisify(execFile);
 const FIX = "test/fixtures/sweep";
 const KERNELS = [`${FIX}/crawler/x86_64/list.json`, `${FIX}/crawler/aarch64/list.json`];
 let dir: string;
-
-async function kmodforge(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, ["bin/kmodforge.js", ...args], { maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, ...r };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "kmodforge-cli-"));

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -9,6 +9,7 @@ import { getChunk, readState } from "../../src/adapters/sweep-state.js";
 import { parseDeb822 } from "../../src/core/deb822.js";
 import { parseChunkRef } from "../../src/core/sweep/chunk.js";
 import { compareDebVersions, discoverDebianKernels } from "../../src/core/sweep/debian-discovery.js";
+import { SWEEP_APT_CACHE, writeBookwormTargets } from "../support/cli.js";
 import { requireTools } from "../support/require-tool.js";
 
 const run = promisify(execFile);
@@ -59,16 +60,11 @@ describe("Debian discovery from Packages indexes", () => {
  * that finds nothing new. Lists are cached under $KMODFORGE_TEST_CACHE/sweep-apt between runs.
  */
 describe("real sweep over Debian 12 (host apt mirror)", () => {
-  const cache = join(process.env.KMODFORGE_TEST_CACHE ?? "/var/cache/kmodforge-test", "sweep-apt");
+  const cache = SWEEP_APT_CACHE;
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "kmodforge-debian-sweep-"));
-    await mkdir(join(dir, "targets"));
-    const targets = (await readFile("targets/debian.yaml", "utf8"))
-      // Only bookworm on x86_64 keeps the download small; the policy file is otherwise the repository's own.
-      .replace(/^ {2}- version: "(11|13)"[\s\S]*?(?=^ {2}- version|(?![\s\S]))/gm, "")
-      .replace(/arches: \[x86_64, aarch64\]/g, "arches: [x86_64]");
-    await writeFile(join(dir, "targets", "debian.yaml"), targets);
+    await writeBookwormTargets(dir);
   });
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
@@ -160,7 +156,7 @@ describe("real sweep over Debian 12 (host apt mirror)", () => {
  */
 describe("sweep --executor auto over Debian 11, 12 and 13 on both arches", () => {
   const containers = requireTools("container builds", ["podman", "runc"]);
-  const cache = join(process.env.KMODFORGE_TEST_CACHE ?? "/var/cache/kmodforge-test", "sweep-apt");
+  const cache = SWEEP_APT_CACHE;
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "kmodforge-auto-sweep-"));

@@ -6,6 +6,7 @@ import { registerDispatch } from "./dispatch.js";
 import { registerIdentity } from "./identity.js";
 import { registerImages } from "./images.js";
 import { registerMatrix } from "./matrix.js";
+import { registerReport } from "./report.js";
 import { registerResolve } from "./resolve.js";
 import { registerSteps } from "./steps.js";
 import { registerSweep } from "./sweep.js";
@@ -24,4 +25,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerSweep,
   registerImages,
   registerSteps,
+  registerReport,
 ];

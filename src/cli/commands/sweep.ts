@@ -164,8 +164,11 @@ export function registerSweep(program: Command): void {
         chunks: set.chunks.length,
         pages: set.pages.length,
       };
-      const ops: StateOp[] = [{ op: "matrix", key: matrixKey }];
       const at = new Date().toISOString();
+      const ops: StateOp[] = [
+        { op: "matrix", key: matrixKey },
+        { op: "seen", ids: matrix.entries.map((e) => e.id), at },
+      ];
       for (const id of diff.removed) ops.push({ op: "removed", id, at });
 
       if (buildsHere) {

@@ -54,7 +54,7 @@ export function classifyEntry(
 
 export function diffMatrix(
   matrix: Matrix,
-  state: Pick<SweepState, "entries">,
+  state: Pick<SweepState, "entries" | "firstSeen">,
   options: DiffOptions,
 ): MatrixDiff {
   const mode = options.mode ?? "changed";
@@ -98,6 +98,9 @@ export function diffMatrix(
     if (build) d.work.push(entry);
   }
   for (const id of Object.keys(state.entries)) if (!inMatrix.has(id)) d.removed.push(id);
+  // A kernel seen but never built that left the matrix is removed too, so its first-seen record goes with it.
+  for (const id of Object.keys(state.firstSeen ?? {}))
+    if (!inMatrix.has(id) && !state.entries[id]) d.removed.push(id);
   d.removed.sort(byCodeUnit);
   return d;
 }

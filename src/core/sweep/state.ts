@@ -39,6 +39,12 @@ export const sweepStateSchema = z.object({
   /** Matrix object the last sweep diffed against (state-store key). */
   matrixKey: z.string().optional(),
   entries: z.record(z.string(), entryStateSchema),
+  /**
+   * When a sweep first saw each matrix entry (ISO), whether or not it was built since: the start of the report's
+   * freshness (first seen → built). Optional, so states written before it existed still parse; absent ids are
+   * "first seen unknown".
+   */
+  firstSeen: z.record(z.string(), z.string()).optional(),
 });
 export type SweepState = z.infer<typeof sweepStateSchema>;
 
@@ -55,6 +61,8 @@ export type StateOp =
       detail: string;
     }
   | { op: "queued"; id: string; cacheKey: string; at: string }
+  /** A sweep saw these matrix entries (built or not): records the first time each one was seen. */
+  | { op: "seen"; ids: readonly string[]; at: string }
   /** An entry left the matrix. */
   | { op: "removed"; id: string; at: string }
   | { op: "matrix"; key: string };
@@ -82,15 +90,28 @@ function newer(at: string, than: EntryState | undefined): boolean {
 export function applyOps(base: SweepState, ops: readonly StateOp[], writer: string, now: Date): SweepState {
   const generation = base.generation + 1;
   const entries: Record<string, EntryState> = { ...base.entries };
+  const firstSeen: Record<string, string> = { ...base.firstSeen };
   let matrixKey = base.matrixKey;
   for (const op of ops) {
     if (op.op === "matrix") {
       matrixKey = op.key;
       continue;
     }
+    if (op.op === "seen") {
+      // The earliest sighting wins, so racing sweeps agree whatever order their commits land in.
+      for (const id of op.ids) {
+        const seen = firstSeen[id];
+        if (seen === undefined || op.at < seen) firstSeen[id] = op.at;
+      }
+      continue;
+    }
     const cur = entries[op.id];
     if (op.op === "removed") {
       if (cur && newer(op.at, cur)) delete entries[op.id];
+      // A kernel that comes back later is new again. (If a removal races a re-sighting of the same kernel, the
+      // sighting can be lost; the next sweep records it again.)
+      const seen = firstSeen[op.id];
+      if (seen !== undefined && seen <= op.at) delete firstSeen[op.id];
       continue;
     }
     if (!newer(op.at, cur)) continue;
@@ -122,8 +143,7 @@ export function applyOps(base: SweepState, ops: readonly StateOp[], writer: stri
       };
     }
   }
-  const sorted: Record<string, EntryState> = {};
-  for (const id of Object.keys(entries).sort(byCodeUnit)) sorted[id] = entries[id]!;
+  const seenIds = Object.keys(firstSeen);
   return {
     schemaVersion: STATE_SCHEMA_VERSION,
     generation,
@@ -131,6 +151,13 @@ export function applyOps(base: SweepState, ops: readonly StateOp[], writer: stri
     createdAt: now.toISOString(),
     writer,
     ...(matrixKey ? { matrixKey } : {}),
-    entries: sorted,
+    entries: sortedById(entries),
+    ...(seenIds.length ? { firstSeen: sortedById(firstSeen) } : {}),
   };
+}
+
+function sortedById<T>(record: Record<string, T>): Record<string, T> {
+  const sorted: Record<string, T> = {};
+  for (const id of Object.keys(record).sort(byCodeUnit)) sorted[id] = record[id]!;
+  return sorted;
 }
