@@ -14,7 +14,7 @@ import type { HeaderSource, VersionTarget } from "../core/targets.js";
 import { adapterFor } from "../distros/registry.js";
 import { createHttpClient } from "./http.js";
 import { hostDebianMirrors } from "./private-apt.js";
-import { createSourceLinks, type SourceLinkRegistry } from "./sources/index.js";
+import { createSourceLinks, dispatchLink, type SourceLinkRegistry } from "./sources/index.js";
 
 /**
  * Resolves the exact header packages of a kernel through its target's fallback chain: links are tried in the
@@ -65,10 +65,9 @@ export async function planHeaders(identity: KernelIdentity, options: ResolveOpti
   const req = request(identity, options);
   const links = options.links ?? createSourceLinks();
   const env = { hostAptMirrors: await mirrorsOf(options) };
-  return [...(options.extraLinks ?? []), ...options.target.headerSources].flatMap((link) => {
-    const impl = links[link.kind];
-    return impl ? impl.plan(link as never, req, env) : [];
-  });
+  return [...(options.extraLinks ?? []), ...options.target.headerSources].flatMap(
+    (link) => dispatchLink(links, link.kind, link, (impl, own) => impl.plan(own, req, env)) ?? [],
+  );
 }
 
 export async function resolveHeaders(
@@ -118,8 +117,11 @@ export async function runChain(
   let pending = req.packages;
   for (const link of chain) {
     if (pending.length === 0) break;
-    const impl = links[link.kind];
-    if (!impl) {
+    const started = Date.now();
+    const out = await dispatchLink(links, link.kind, link, (impl, own) =>
+      impl.resolve(own, { ...req, packages: pending }, ctx),
+    );
+    if (!out) {
       for (const p of pending)
         trace.push({
           source: link.kind,
@@ -130,8 +132,6 @@ export async function runChain(
         });
       continue;
     }
-    const started = Date.now();
-    const out = await impl.resolve(link as never, { ...req, packages: pending }, ctx);
     const ms = Date.now() - started;
     for (const m of out.misses) {
       trace.push({

@@ -90,12 +90,22 @@ export interface LinkOutcome {
   misses: Array<LinkMiss & { package: string }>;
 }
 
+/** The kinds of header source targets/ knows, and the link description of each kind. */
+export type HeaderSourceKind = HeaderSource["kind"];
+export type SourceByKind = { [K in HeaderSourceKind]: Extract<HeaderSource, { kind: K }> };
+
 /** One kind of header source. Pure planning plus I/O resolution, both driven by one targets/ link. */
 export interface SourceLink<S extends HeaderSource = HeaderSource> {
   readonly kind: S["kind"];
   plan(link: S, req: ResolveRequest, env: PlanEnv): PlannedUrl[];
   resolve(link: S, req: ResolveRequest, ctx: ResolveContext): Promise<LinkOutcome>;
 }
+
+/**
+ * The link registry: at most one implementation per kind, each typed for its own kind of targets/ link, so
+ * dispatching a link to its implementation needs no cast (see `dispatchLink`).
+ */
+export type SourceLinkRegistry = { [K in HeaderSourceKind]?: SourceLink<SourceByKind[K]> };
 
 /** What planning needs to know about its surroundings (no I/O: the caller reads apt config beforehand). */
 export interface PlanEnv {
