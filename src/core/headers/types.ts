@@ -152,4 +152,10 @@ export class HttpFailure extends Error {
     super(message);
     this.name = "HttpFailure";
   }
+
+  /** The failure a final non-2xx answer means: 404 and 410 say the file is not there, anything else is an error. */
+  static forStatus(url: string, status: number): HttpFailure {
+    const reason = status === 404 || status === 410 ? "not-found" : "http-error";
+    return new HttpFailure(reason, url, `HTTP ${status}: ${url}`, status);
+  }
 }
