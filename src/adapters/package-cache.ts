@@ -4,7 +4,7 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { ChecksumMismatchError, KmodforgeError } from "../core/errors.js";
-import type { HttpClient, PackageCandidate, ResolvedHeaders } from "../core/headers/types.js";
+import type { HttpClient, PackageCandidate } from "../core/headers/types.js";
 import { assertSuccess, createHttpClient } from "./http.js";
 
 /**
@@ -68,13 +68,4 @@ export async function fetchPackage(
     await rm(temp, { force: true });
   }
   return { candidate, path: final, sha256: actual };
-}
-
-/** Downloads (or finds in the cache) every package of a resolution, verified. */
-export async function fetchPackages(
-  resolved: ResolvedHeaders,
-  options: FetchOptions = {},
-): Promise<FetchedPackage[]> {
-  const http = options.http ?? createHttpClient();
-  return Promise.all(resolved.packages.map((c) => fetchPackage(c, { ...options, http })));
 }

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { type FetchedPackage, fetchPackages } from "../adapters/package-cache.js";
-import { resolveHeaders } from "../adapters/resolver.js";
+import type { FetchedPackage } from "../adapters/package-cache.js";
+import { resolveAndFetch } from "../adapters/resolve-and-fetch.js";
 import { createSourceLinks, type SourceLinkRegistry } from "../adapters/sources/index.js";
 import { loadTargets } from "../adapters/targets-fs.js";
 import type { Arch } from "../core/arch.js";
@@ -10,7 +10,10 @@ import type { KernelIdentity } from "../core/identity.js";
 import { findTarget } from "../core/targets.js";
 import { type HeaderTree, headerTree } from "./header-tree.js";
 
-/** Resolve → fetch → extract for one identity: the headers tree every local step (build, verify) works against. */
+/**
+ * Resolve and fetch (moving on past mirror gaps) → extract for one identity: the headers tree every local step
+ * (build, verify) works against.
+ */
 
 export interface PreparedHeaders {
   resolved: ResolvedHeaders;
@@ -48,11 +51,14 @@ export async function prepareHeaders(
       `${identity.distro} ${identity.distroVersion} is not in the targets policy`,
     );
   const links = linksFor(join(options.cacheDir, "apt"));
-  const resolved = await step("resolve", () =>
-    resolveHeaders(identity, { target, hostArch: options.hostArch, links }),
-  );
-  const fetched = await step("fetch", () =>
-    fetchPackages(resolved, { cacheDir: join(options.cacheDir, "packages") }),
+  // One step: a package the index lists but the mirror lacks sends resolution on to the next link.
+  const { resolved, fetched } = await step("resolve", () =>
+    resolveAndFetch(identity, {
+      target,
+      hostArch: options.hostArch,
+      links,
+      cacheDir: join(options.cacheDir, "packages"),
+    }),
   );
   const tree = await step("extract", () => headerTree(options.cacheDir, identity.kernelRelease, fetched));
   return { resolved, fetched, tree };

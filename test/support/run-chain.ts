@@ -1,4 +1,4 @@
-import { runChain as resolverChain } from "../../src/adapters/resolver.js";
+import { runChain as resolverChain } from "../../src/adapters/resolve-chain.js";
 import { createArchiveSourceLinks } from "../../src/adapters/sources/archive-links.js";
 import type {
   ResolveContext,
@@ -16,7 +16,7 @@ export async function runChain(
   links: SourceLinkRegistry = createArchiveSourceLinks(),
 ) {
   const { chosen, trace, pending } = await resolverChain(chain, req, ctx, links);
-  return { found: chosen, trace, pending };
+  return { found: chosen.map((c) => c.candidate), trace, pending };
 }
 
 /** One-line-per-entry view of a trace: `<kind> found` / `<kind> miss <reason>`. */
