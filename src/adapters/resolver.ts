@@ -8,6 +8,7 @@ import type {
   ResolveContext,
   ResolvedHeaders,
   ResolveRequest,
+  TraceEntry,
 } from "../core/headers/types.js";
 import type { KernelIdentity } from "../core/identity.js";
 import type { HeaderSource, VersionTarget } from "../core/targets.js";
@@ -122,13 +123,7 @@ export async function resolveWithOrigins(
   const chosen = [...first.chosen, ...rest.chosen];
   const trace = [...first.trace, ...rest.trace];
   const pending = [...first.pending, ...rest.pending];
-  if (pending.length > 0) {
-    throw new KmodforgeError(
-      "HEADERS_UNAVAILABLE",
-      `headers unavailable for ${identity.kernelRelease} (${identity.distro} ${identity.distroVersion} ${identity.arch}): no link had ${pending.map((p) => p.name).join(", ")}`,
-      { missing: pending.map((p) => p.name), trace },
-    );
-  }
+  if (pending.length > 0) throw unavailable(identity, pending, trace);
   const packages = chosen.map(({ candidate }) =>
     headers && companions.fromDepends.has(candidate.name)
       ? { ...candidate, requiredBy: headers.name }
@@ -150,6 +145,18 @@ export async function resolveWithOrigins(
     ctx,
     links,
   };
+}
+
+function unavailable(
+  identity: KernelIdentity,
+  pending: HeaderPackageSpec[],
+  trace: TraceEntry[],
+): KmodforgeError {
+  return new KmodforgeError(
+    "HEADERS_UNAVAILABLE",
+    `headers unavailable for ${identity.kernelRelease} (${identity.distro} ${identity.distroVersion} ${identity.arch}): no link had ${pending.map((p) => p.name).join(", ")}`,
+    { missing: pending.map((p) => p.name), trace },
+  );
 }
 
 /** The companion specs to resolve: from the headers package's signed Depends when there are any. */

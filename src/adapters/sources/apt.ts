@@ -5,6 +5,7 @@ import { KmodforgeError } from "../../core/errors.js";
 import type {
   LinkOutcome,
   MissReason,
+  PackageCandidate,
   PlannedUrl,
   ResolveRequest,
   SourceLink,
@@ -13,6 +14,7 @@ import type { HeaderSource } from "../../core/targets.js";
 import type { HeaderPackageSpec } from "../../distros/adapter.js";
 import { type AptRepository, PrivateApt } from "../private-apt.js";
 import { lookupPackage } from "./apt-lookup.js";
+import type { PackageMiss } from "./link-io.js";
 
 type AptSource = Extract<HeaderSource, { kind: "apt" }>;
 
@@ -105,55 +107,66 @@ export function createAptLink(options: AptLinkOptions = {}): SourceLink<AptSourc
               };
         for (const spec of pending) {
           const apt = aptFor(req.identity.distroVersion, packageArch(spec, req), repository);
-          const where =
-            mirror === "host" ? `${apt.codename} (any pocket)` : `${mirror} ${link.suites.join(",")}`;
-          const miss = (reason: MissReason, detail: string) =>
-            outcome.misses.push({
-              source: `apt:${apt.codename}`,
-              package: spec.name,
-              reason,
-              detail,
-              // A named mirror is a URL tried; the host's is apt's configuration.
-              ...(mirror === "host" ? {} : { url: mirror }),
-            });
-          try {
-            const { found, listedVersions } = await lookupPackage(apt, spec.name, spec.version);
-            if (!found) {
-              const listed = listedVersions.length ? ` (listed: ${listedVersions.join(", ")})` : "";
-              miss(
-                "not-found",
-                `${spec.name}${spec.version ? ` ${spec.version}` : ""} is not in ${where} for ${apt.debArch}${listed}`,
-              );
-              continue;
-            }
-            const { pkg, url, suite } = found;
-            outcome.found.push({
-              name: pkg.name,
-              role: spec.role,
-              version: pkg.version,
-              packageArch: pkg.architecture,
-              url,
-              sha256: pkg.sha256,
-              size: pkg.size,
-              signedBy: `${repository?.keyring ?? "debian-archive-keyring"} (InRelease verified by apt)`,
-              source: `apt:${suite ?? apt.codename}`,
-              ...(pkg.depends ? { depends: pkg.depends } : {}),
-            });
-          } catch (err) {
-            const code = err instanceof KmodforgeError ? err.code : undefined;
-            miss(
-              code === "SIGNATURE_INVALID"
-                ? "bad-signature"
-                : code === "CHECKSUM_MISMATCH"
-                  ? "checksum-mismatch"
-                  : "unreachable",
-              (err as Error).message.slice(0, 600),
-            );
-          }
+          const r = await resolveOne(apt, spec, mirror, link, repository);
+          if ("found" in r) outcome.found.push(r.found);
+          else outcome.misses.push(r.miss);
         }
         pending = pending.filter((p) => !outcome.found.some((f) => f.name === p.name));
       }
       return outcome;
     },
   };
+}
+
+/** One package from one mirror's private apt state: its signed record, or a typed miss. */
+async function resolveOne(
+  apt: PrivateApt,
+  spec: HeaderPackageSpec,
+  mirror: string,
+  link: AptSource,
+  repository: AptRepository | undefined,
+): Promise<{ found: PackageCandidate } | { miss: PackageMiss }> {
+  const miss = (reason: MissReason, detail: string) => ({
+    // A named mirror is a URL tried; the host's is apt's configuration.
+    miss: {
+      source: `apt:${apt.codename}`,
+      package: spec.name,
+      reason,
+      detail,
+      ...(repository ? { url: mirror } : {}),
+    },
+  });
+  try {
+    const { found, listedVersions } = await lookupPackage(apt, spec.name, spec.version);
+    if (!found) {
+      const where = repository ? `${mirror} ${link.suites.join(",")}` : `${apt.codename} (any pocket)`;
+      const listed = listedVersions.length ? ` (listed: ${listedVersions.join(", ")})` : "";
+      const wanted = `${spec.name}${spec.version ? ` ${spec.version}` : ""}`;
+      return miss("not-found", `${wanted} is not in ${where} for ${apt.debArch}${listed}`);
+    }
+    const { pkg, url, suite } = found;
+    return {
+      found: {
+        name: pkg.name,
+        role: spec.role,
+        version: pkg.version,
+        packageArch: pkg.architecture,
+        url,
+        sha256: pkg.sha256,
+        size: pkg.size,
+        signedBy: `${repository?.keyring ?? "debian-archive-keyring"} (InRelease verified by apt)`,
+        source: `apt:${suite ?? apt.codename}`,
+        ...(pkg.depends ? { depends: pkg.depends } : {}),
+      },
+    };
+  } catch (err) {
+    const code = err instanceof KmodforgeError ? err.code : undefined;
+    const reason =
+      code === "SIGNATURE_INVALID"
+        ? "bad-signature"
+        : code === "CHECKSUM_MISMATCH"
+          ? "checksum-mismatch"
+          : "unreachable";
+    return miss(reason, (err as Error).message.slice(0, 600));
+  }
 }
