@@ -4,9 +4,9 @@ import { type BuilderPlan, builderImageTag } from "../core/build/builder-plan.js
 import { KmodforgeError } from "../core/errors.js";
 import type { Distro } from "../distros/adapter.js";
 import { adapterFor } from "../distros/registry.js";
+import { hostDebianMirrors } from "./apt-metadata.js";
 import { cacheSubdir } from "./cache-dir.js";
 import { imageExists, imageId, podman, podmanGlobalArgs, runtimeArgs, ulimitArgs } from "./podman.js";
-import { hostDebianMirrors } from "./private-apt.js";
 import { runProcess } from "./run-process.js";
 
 /**

@@ -6,8 +6,9 @@ import { z } from "zod";
 import type { Arch } from "../core/arch.js";
 import { KmodforgeError } from "../core/errors.js";
 import { checkToken, MAX_RELEASE_LENGTH } from "../core/identity.js";
+import type { DebPackage } from "./apt-metadata.js";
 import { extractDebMember } from "./deb-extract.js";
-import { type DebPackage, PrivateApt } from "./private-apt.js";
+import { PrivateApt } from "./private-apt.js";
 
 /**
  * What a load test boots, fetched from the distribution's own archive: the kernel image of one exact kernel

@@ -10,9 +10,38 @@ import {
 
 /**
  * The HTTP client every header source uses: a timeout per request, bounded concurrency, retries with exponential
- * backoff and jitter on transient failures (never on 404 or other 4xx), a size cap, truncation detection, and a
- * metadata cache keyed by URL + validator so a sweep over hundreds of kernels downloads each index once.
+ * backoff and jitter on transient failures (never on 404 or other 4xx), a size cap, truncation detection, redirects
+ * followed (bounded, never from https to http), every other non-2xx answer an HttpFailure, and a metadata cache
+ * keyed by URL + validator so a sweep over hundreds of kernels downloads each index once.
+ *
+ * Built on node:http rather than the platform fetch: fetch's own redirect mode allows https→http downgrades, so
+ * redirects would be followed by hand anyway, and its timeout covers the whole body where ours is an idle timeout
+ * (a 300 MB package on a slow mirror is not a hung one).
  */
+
+/** Redirects followed per request; a chain longer than this is a loop or a misconfigured mirror. */
+export const MAX_REDIRECTS = 5;
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Where a redirect leads: its Location resolved against the URL that answered. Refuses a missing or non-http(s)
+ * Location and any step from https down to http, which would let anyone on the path supply the bytes.
+ */
+export function redirectTarget(from: string, status: number, location: string | undefined): string {
+  const refuse = (why: string) =>
+    new HttpFailure("http-error", from, `HTTP ${status} ${why}: ${from}`, status);
+  if (!location) throw refuse("without a Location");
+  let next: URL;
+  try {
+    next = new URL(location, from);
+  } catch {
+    throw refuse(`to an invalid Location ${JSON.stringify(location)}`);
+  }
+  if (next.protocol !== "http:" && next.protocol !== "https:") throw refuse(`to a ${next.protocol} URL`);
+  if (new URL(from).protocol === "https:" && next.protocol === "http:")
+    throw refuse(`from https down to http (${next.href}), refused`);
+  return next.href;
+}
 
 export interface HttpClientOptions {
   timeoutMs?: number;
@@ -52,6 +81,14 @@ interface CachedBody {
   response: HttpResponse;
 }
 
+/**
+ * Holds any HttpClient to its contract: only a 2xx answer is a body. (Ours throws on the rest; a client that hands
+ * back a redirect page or an error page must not have it taken for the file.)
+ */
+export function assertSuccess(res: HttpResponse): void {
+  if (res.status < 200 || res.status >= 300) throw HttpFailure.forStatus(res.url, res.status);
+}
+
 export function createHttpClient(
   options: HttpClientOptions = {},
 ): HttpClient & { bytesDownloaded(): number } {
@@ -62,7 +99,7 @@ export function createHttpClient(
   const inflight = new Map<string, Promise<HttpResponse>>();
   let downloaded = 0;
 
-  const once = (url: string, opts: HttpGetOptions, cached?: CachedBody) =>
+  const hop = (url: string, opts: HttpGetOptions, cached?: CachedBody) =>
     semaphore.run(() =>
       getOnce(url, {
         timeoutMs: opts.timeoutMs ?? options.timeoutMs ?? 30_000,
@@ -75,6 +112,17 @@ export function createHttpClient(
         },
       }),
     );
+
+  async function once(url: string, opts: HttpGetOptions, cached?: CachedBody): Promise<HttpResponse> {
+    let current = url;
+    for (let hops = 0; ; hops++) {
+      const res = await hop(current, opts, cached);
+      if (!REDIRECTS.has(res.status)) return res;
+      if (hops >= MAX_REDIRECTS)
+        throw new HttpFailure("http-error", url, `more than ${MAX_REDIRECTS} redirects: ${url}`, res.status);
+      current = redirectTarget(current, res.status, res.headers.location);
+    }
+  }
 
   async function withRetries(url: string, opts: HttpGetOptions, cached?: CachedBody): Promise<HttpResponse> {
     for (let attempt = 0; ; attempt++) {
@@ -160,17 +208,17 @@ function getOnce(url: string, o: OnceOptions): Promise<HttpResponse> {
         if (settled) return;
         if (Number.isFinite(declared) && size !== declared) return cut();
         settled = true;
-        if (status === 304) resolve({ status, body: Buffer.alloc(0), headers: resHeaders, url });
-        else if (status >= 400)
-          reject(
-            new HttpFailure(
-              status === 404 || status === 410 ? "not-found" : "http-error",
-              url,
-              `HTTP ${status}: ${url}`,
-              status,
-            ),
-          );
-        else resolve({ status, body: Buffer.concat(chunks), headers: resHeaders, url });
+        // 2xx is a body, a redirect is for the caller to follow, 304 answers only a conditional request we made.
+        const notModified = status === 304 && o.validator !== undefined;
+        if (!(status >= 200 && status < 300) && !REDIRECTS.has(status) && !notModified)
+          reject(HttpFailure.forStatus(url, status));
+        else
+          resolve({
+            status,
+            body: notModified ? Buffer.alloc(0) : Buffer.concat(chunks),
+            headers: resHeaders,
+            url,
+          });
       });
     });
     req.on("timeout", () =>

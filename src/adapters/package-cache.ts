@@ -3,14 +3,14 @@ import { existsSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ChecksumMismatchError, KmodforgeError } from "../core/errors.js";
-import type { HttpClient, PackageCandidate, ResolvedHeaders } from "../core/headers/types.js";
+import type { HttpClient, PackageCandidate } from "../core/headers/types.js";
 import { cacheSubdir } from "./cache-dir.js";
-import { createHttpClient } from "./http.js";
+import { assertSuccess, createHttpClient } from "./http.js";
 
 /**
  * Content-addressed cache of downloaded packages: a file lives at `<dir>/<sha256>/<file name>` and is only ever
  * written whole (temp file + rename) after its hash matched. A mismatch is a hard error; nothing unverified is used
- * unless the caller allows it.
+ * unless the caller allows it, and only a 2xx answer (after redirects) is ever taken for the file.
  */
 
 export interface FetchOptions {
@@ -50,6 +50,7 @@ export async function fetchPackage(
   }
   const http = options.http ?? createHttpClient();
   const res = await http.get(candidate.url, { timeoutMs: 300_000 });
+  assertSuccess(res);
   const actual = createHash("sha256").update(res.body).digest("hex");
   if (candidate.sha256 && actual !== candidate.sha256)
     throw new ChecksumMismatchError(candidate.url, candidate.sha256, actual);
@@ -63,13 +64,4 @@ export async function fetchPackage(
     await rm(temp, { force: true });
   }
   return { candidate, path: final, sha256: actual };
-}
-
-/** Downloads (or finds in the cache) every package of a resolution, verified. */
-export async function fetchPackages(
-  resolved: ResolvedHeaders,
-  options: FetchOptions = {},
-): Promise<FetchedPackage[]> {
-  const http = options.http ?? createHttpClient();
-  return Promise.all(resolved.packages.map((c) => fetchPackage(c, { ...options, http })));
 }

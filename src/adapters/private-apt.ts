@@ -2,12 +2,21 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
 import { ARCH_FACTS, type Arch } from "../core/arch.js";
 import { parseDeb822 } from "../core/deb822.js";
 import { KmodforgeError } from "../core/errors.js";
 import { compareDebVersions, suiteFromListName } from "../core/sweep/debian-discovery.js";
 import { debianCodename } from "../distros/debian.js";
+import {
+  DEB_VERSION,
+  type DebPackage,
+  debPackage,
+  hostDebianMirrors,
+  type IndexedDeb,
+  kernelStanzas,
+  PACKAGE_NAME,
+  readAptList,
+} from "./apt-metadata.js";
 import { runProcess } from "./run-process.js";
 
 /**
@@ -17,72 +26,12 @@ import { runProcess } from "./run-process.js";
  * machine behind its own mirror keeps using it. Signatures and hashes are checked by apt itself.
  */
 
-export interface DebPackage {
-  name: string;
-  version: string;
-  architecture: string;
-  /** Pool path on the mirror. */
-  filename: string;
-  sha256: string;
-  size: number;
-}
-
 export interface DownloadedDeb extends DebPackage {
   path: string;
 }
 
-const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]{1,120}$/;
 const KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
 const DEFAULT_LIST_AGE_MS = 6 * 3600_000;
-
-const stanzaSchema = z.object({
-  Package: z.string().regex(PACKAGE_NAME),
-  Version: z.string().regex(/^[A-Za-z0-9.+~:-]+$/),
-  Architecture: z.string().regex(/^[a-z0-9]+$/),
-  Filename: z.string().min(1),
-  SHA256: z.string().regex(/^[0-9a-f]{64}$/),
-  Size: z.string().regex(/^\d+$/),
-});
-
-/** A validated Packages stanza, or undefined when a field is missing or malformed. */
-function debPackage(stanza: Record<string, string> | undefined): DebPackage | undefined {
-  const parsed = stanzaSchema.safeParse(stanza);
-  if (!parsed.success) return undefined;
-  const s = parsed.data;
-  return {
-    name: s.Package,
-    version: s.Version,
-    architecture: s.Architecture,
-    filename: s.Filename,
-    sha256: s.SHA256,
-    size: Number(s.Size),
-  };
-}
-
-/** The mirror URIs the host's apt uses: the main archive and the security archive. */
-export async function hostDebianMirrors(): Promise<{ archive: string; security?: string }> {
-  const r = await runProcess(
-    "apt-get",
-    ["indextargets", "--format", "$(REPO_URI)\t$(RELEASE)\t$(TARGET_OF)"],
-    { timeoutMs: 30_000 },
-  );
-  if (r.code !== 0)
-    throw new KmodforgeError("EXTERNAL_TOOL_FAILED", `apt-get indextargets failed: ${r.stderr.trim()}`);
-  let archive: string | undefined;
-  let security: string | undefined;
-  for (const line of r.stdout.split("\n")) {
-    const [uri, release, targetOf] = line.split("\t");
-    if (!uri || !release || targetOf !== "deb" || !/^https?:\/\//.test(uri)) continue;
-    if (release.endsWith("-security")) security ??= uri;
-    else archive ??= uri;
-  }
-  if (!archive)
-    throw new KmodforgeError(
-      "CONFIG_INVALID",
-      "the host's apt configuration names no Debian archive (apt-get indextargets found none)",
-    );
-  return security ? { archive, security } : { archive };
-}
 
 /** A repository given explicitly (a targets/ `apt` link with URLs) instead of the host's configuration. */
 export interface AptRepository {
@@ -97,7 +46,7 @@ export class PrivateApt {
   readonly debArch: string;
   readonly codename: string;
   private ready?: Promise<void>;
-  private kernelIndex?: Promise<Map<string, DebPackage & { url: string; suite: string }>>;
+  private kernelIndex?: Promise<Map<string, IndexedDeb[]>>;
 
   constructor(
     stateRoot: string,
@@ -227,7 +176,7 @@ export class PrivateApt {
 
   /** The mirror URL apt would fetch a package version from (`apt-get download --print-uris`). */
   async uri(name: string, version: string): Promise<string | undefined> {
-    if (!PACKAGE_NAME.test(name) || !/^[A-Za-z0-9.+~:-]+$/.test(version))
+    if (!PACKAGE_NAME.test(name) || !DEB_VERSION.test(version))
       throw new KmodforgeError(
         "INVALID_INPUT",
         `not a Debian package: ${JSON.stringify(`${name}=${version}`)}`,
@@ -260,16 +209,16 @@ export class PrivateApt {
   }
 
   /**
-   * Every kernel package (`linux-*`) of this state's signature-checked lists, keyed by name, with the suite it is
-   * published in and its download URL; the highest version wins where several suites carry one name. Read once per
-   * instance: one pass over the lists instead of an apt-cache call per package.
+   * Every kernel package (`linux-*`) of this state's signature-checked lists, keyed by name: each version with the
+   * suite it is published in and its download URL, newest first. Read once per instance: one pass over the lists
+   * instead of an apt-cache call per package.
    */
-  kernelPackages(): Promise<Map<string, DebPackage & { url: string; suite: string }>> {
+  kernelPackages(): Promise<Map<string, IndexedDeb[]>> {
     this.kernelIndex ??= (async () => {
       await this.ensure();
       const mirrors = this.repository ? { archive: this.repository.uri } : await hostDebianMirrors();
       const listsDir = join(this.dir, "lists");
-      const index = new Map<string, DebPackage & { url: string; suite: string }>();
+      const index = new Map<string, IndexedDeb[]>();
       for (const name of (await readdir(listsDir)).filter((f) => /_Packages(\.[a-z0-9]+)?$/.test(f)).sort()) {
         const suite = suiteFromListName(name);
         if (!suite) continue;
@@ -281,9 +230,11 @@ export class PrivateApt {
         for (const stanza of parseDeb822(kernelStanzas(await readAptList(join(listsDir, name))))) {
           const pkg = debPackage(stanza);
           if (!pkg) continue;
-          const known = index.get(pkg.name);
-          if (known && compareDebVersions(known.version, pkg.version) >= 0) continue;
-          index.set(pkg.name, { ...pkg, url: `${base}/${pkg.filename}`, suite });
+          const versions = index.get(pkg.name) ?? [];
+          if (versions.some((v) => v.version === pkg.version)) continue;
+          versions.push({ ...pkg, url: `${base}/${pkg.filename}`, suite });
+          versions.sort((a, b) => compareDebVersions(b.version, a.version));
+          index.set(pkg.name, versions);
         }
       }
       return index;
@@ -341,27 +292,4 @@ export class PrivateApt {
       await rm(work, { recursive: true, force: true });
     }
   }
-}
-
-/** apt keeps lists compressed (lz4, gz, xz … per host config); apt-helper reads whichever it wrote. */
-export async function readAptList(path: string): Promise<string> {
-  if (path.endsWith("_Packages")) return readFile(path, "utf8");
-  const r = await runProcess("/usr/lib/apt/apt-helper", ["cat-file", path], {
-    timeoutMs: 120_000,
-    maxOutputBytes: 512 * 1024 * 1024,
-  });
-  if (r.code !== 0)
-    throw new KmodforgeError(
-      "EXTERNAL_TOOL_FAILED",
-      `apt-helper cat-file ${path} failed: ${r.stderr.trim().slice(-400)}`,
-    );
-  return r.stdout;
-}
-
-/** Only kernel packages matter; dropping the rest before parsing keeps a 50 MB index cheap. */
-export function kernelStanzas(text: string): string {
-  return text
-    .split(/\n\n+/)
-    .filter((block) => block.startsWith("Package: linux-"))
-    .join("\n\n");
 }

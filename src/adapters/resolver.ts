@@ -1,5 +1,6 @@
 import type { Arch } from "../core/arch.js";
 import { KmodforgeError } from "../core/errors.js";
+import { companionsFromDepends } from "../core/headers/dependencies.js";
 import type {
   HttpClient,
   PackageCandidate,
@@ -11,10 +12,12 @@ import type {
 } from "../core/headers/types.js";
 import type { KernelIdentity } from "../core/identity.js";
 import type { HeaderSource, VersionTarget } from "../core/targets.js";
+import type { HeaderPackageSpec } from "../distros/adapter.js";
 import { adapterFor } from "../distros/registry.js";
+import { hostDebianMirrors } from "./apt-metadata.js";
 import { createHttpClient } from "./http.js";
-import { hostDebianMirrors } from "./private-apt.js";
-import { createSourceLinks, type SourceLinkRegistry } from "./sources/index.js";
+import { runChain } from "./resolve-chain.js";
+import { createSourceLinks, dispatchLink, type SourceLinkRegistry } from "./sources/index.js";
 
 /**
  * Resolves the exact header packages of a kernel through its target's fallback chain: links are tried in the
@@ -65,102 +68,108 @@ export async function planHeaders(identity: KernelIdentity, options: ResolveOpti
   const req = request(identity, options);
   const links = options.links ?? createSourceLinks();
   const env = { hostAptMirrors: await mirrorsOf(options) };
-  return [...(options.extraLinks ?? []), ...options.target.headerSources].flatMap((link) => {
-    const impl = links[link.kind];
-    return impl ? impl.plan(link as never, req, env) : [];
-  });
+  return [...(options.extraLinks ?? []), ...options.target.headerSources].flatMap(
+    (link) => dispatchLink(links, link.kind, link, (impl, own) => impl.plan(own, req, env)) ?? [],
+  );
+}
+
+/** A resolution with what a later step needs to run the chain again for one of its packages. */
+export interface Resolution {
+  resolved: ResolvedHeaders;
+  /** The targets/ link each chosen package came from, by package name. */
+  origin: ReadonlyMap<string, HeaderSource>;
+  /** The chain as tried (extra links first), the request with its final package specs, and the I/O used. */
+  chain: readonly HeaderSource[];
+  req: ResolveRequest;
+  ctx: ResolveContext;
+  links: SourceLinkRegistry;
 }
 
 export async function resolveHeaders(
   identity: KernelIdentity,
   options: ResolveOptions,
 ): Promise<ResolvedHeaders> {
-  const req = request(identity, options);
-  const links = options.links ?? createSourceLinks();
-  // Resolution asks the links themselves; only planning needs the host mirror list (an apt-get call).
-  const ctx = { http: options.http ?? createHttpClient(), hostAptMirrors: options.hostAptMirrors ?? [] };
-  const { chosen, trace, pending } = await runChain(
-    [...(options.extraLinks ?? []), ...options.target.headerSources],
-    req,
-    ctx,
-    links,
-  );
-  if (pending.length > 0) {
-    throw new KmodforgeError(
-      "HEADERS_UNAVAILABLE",
-      `headers unavailable for ${identity.kernelRelease} (${identity.distro} ${identity.distroVersion} ${identity.arch}): no link had ${pending.map((p) => p.name).join(", ")}`,
-      { missing: pending.map((p) => p.name), trace },
-    );
-  }
-  return {
-    kernelRelease: identity.kernelRelease,
-    distro: identity.distro,
-    distroVersion: identity.distroVersion,
-    arch: identity.arch,
-    hostArch: req.hostArch,
-    packages: chosen,
-    trace,
-  };
+  return (await resolveWithOrigins(identity, options)).resolved;
 }
 
 /**
- * The chain itself: links in order, each asked only for the packages still missing; every find and miss is traced,
- * and a file without a checksum is refused when the request requires verified sources.
+ * Resolves in two steps: the headers package first, then its companions (common, kbuild) as the headers package's
+ * signed `Depends` name them where the distribution has such metadata, by the distribution's naming rules where
+ * it has none (or the headers came from a link without it).
  */
-export async function runChain(
-  chain: readonly HeaderSource[],
-  req: ResolveRequest,
-  ctx: ResolveContext,
-  links: SourceLinkRegistry,
-): Promise<{ chosen: PackageCandidate[]; trace: TraceEntry[]; pending: ResolveRequest["packages"] }> {
-  const chosen: PackageCandidate[] = [];
-  const trace: TraceEntry[] = [];
-  let pending = req.packages;
-  for (const link of chain) {
-    if (pending.length === 0) break;
-    const impl = links[link.kind];
-    if (!impl) {
-      for (const p of pending)
-        trace.push({
-          source: link.kind,
-          package: p.name,
-          outcome: "miss",
-          reason: "not-applicable",
-          detail: "no implementation for this link kind",
-        });
-      continue;
-    }
-    const started = Date.now();
-    const out = await impl.resolve(link as never, { ...req, packages: pending }, ctx);
-    const ms = Date.now() - started;
-    for (const m of out.misses) {
-      trace.push({
-        source: m.source,
-        package: m.package,
-        outcome: "miss",
-        reason: m.reason,
-        detail: m.detail,
-        ...(m.url ? { url: m.url } : {}),
-        ms,
-      });
-    }
-    for (const f of out.found) {
-      if (req.requireVerified && !f.sha256) {
-        trace.push({
-          source: f.source,
-          package: f.name,
-          outcome: "miss",
-          reason: "unverified-refused",
-          detail: "no checksum known",
-          url: f.url,
-          ms,
-        });
-        continue;
-      }
-      trace.push({ source: f.source, package: f.name, outcome: "found", url: f.url, ms });
-      chosen.push(f);
-    }
-    pending = pending.filter((p) => !chosen.some((c) => c.name === p.name));
-  }
-  return { chosen, trace, pending };
+export async function resolveWithOrigins(
+  identity: KernelIdentity,
+  options: ResolveOptions,
+): Promise<Resolution> {
+  const planned = request(identity, options);
+  const links = options.links ?? createSourceLinks();
+  // Resolution asks the links themselves; only planning needs the host mirror list (an apt-get call).
+  const ctx = { http: options.http ?? createHttpClient(), hostAptMirrors: options.hostAptMirrors ?? [] };
+  const chain = [...(options.extraLinks ?? []), ...options.target.headerSources];
+  const isHeaders = (p: { role: string }) => p.role === "headers";
+  const first = await runChain(
+    chain,
+    { ...planned, packages: planned.packages.filter(isHeaders) },
+    ctx,
+    links,
+  );
+  const headers = first.chosen.find((c) => isHeaders(c.candidate))?.candidate;
+  const companions = companionSpecs(
+    identity,
+    planned.packages.filter((p) => !isHeaders(p)),
+    headers,
+  );
+  const rest = await runChain(chain, { ...planned, packages: companions.specs }, ctx, links);
+  const chosen = [...first.chosen, ...rest.chosen];
+  const trace = [...first.trace, ...rest.trace];
+  const pending = [...first.pending, ...rest.pending];
+  if (pending.length > 0) throw unavailable(identity, pending, trace);
+  const packages = chosen.map(({ candidate }) =>
+    headers && companions.fromDepends.has(candidate.name)
+      ? { ...candidate, requiredBy: headers.name }
+      : candidate,
+  );
+  return {
+    resolved: {
+      kernelRelease: identity.kernelRelease,
+      distro: identity.distro,
+      distroVersion: identity.distroVersion,
+      arch: identity.arch,
+      hostArch: planned.hostArch,
+      packages,
+      trace,
+    },
+    origin: new Map(chosen.map((c) => [c.candidate.name, c.link])),
+    chain,
+    req: { ...planned, packages: [...planned.packages.filter(isHeaders), ...companions.specs] },
+    ctx,
+    links,
+  };
+}
+
+function unavailable(
+  identity: KernelIdentity,
+  pending: HeaderPackageSpec[],
+  trace: TraceEntry[],
+): KmodforgeError {
+  return new KmodforgeError(
+    "HEADERS_UNAVAILABLE",
+    `headers unavailable for ${identity.kernelRelease} (${identity.distro} ${identity.distroVersion} ${identity.arch}): no link had ${pending.map((p) => p.name).join(", ")}`,
+    { missing: pending.map((p) => p.name), trace },
+  );
+}
+
+/** The companion specs to resolve: from the headers package's signed Depends when there are any. */
+function companionSpecs(
+  identity: KernelIdentity,
+  planned: HeaderPackageSpec[],
+  headers: PackageCandidate | undefined,
+): { specs: HeaderPackageSpec[]; fromDepends: Set<string> } {
+  const roleOf = adapterFor(identity.distro).dependencyRole;
+  if (!roleOf || headers?.depends === undefined) return { specs: planned, fromDepends: new Set() };
+  const derived = companionsFromDepends(planned, headers.depends, roleOf);
+  return {
+    specs: derived.map(({ fromDepends: _, ...spec }) => spec),
+    fromDepends: new Set(derived.filter((d) => d.fromDepends).map((d) => d.name)),
+  };
 }

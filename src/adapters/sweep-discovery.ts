@@ -17,7 +17,8 @@ import {
 } from "../core/sweep/debian-discovery.js";
 import type { DiscoveredKernel } from "../core/sweep/matrix.js";
 import type { TargetsPolicy } from "../core/targets.js";
-import { hostDebianMirrors, kernelStanzas, PrivateApt, readAptList } from "./private-apt.js";
+import { hostDebianMirrors, kernelStanzas, readAptList } from "./apt-metadata.js";
+import { PrivateApt } from "./private-apt.js";
 
 /** Reads kernel-crawler files (`[arch=]path`); the arch comes from the prefix or the path. */
 export async function readCrawlerFiles(

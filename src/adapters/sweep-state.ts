@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { z } from "zod";
 import { KmodforgeError } from "../core/errors.js";
 import { canonicalJson, sha256Hex } from "../core/hash.js";
 import {
@@ -6,6 +7,7 @@ import {
   type ChunkRef,
   type ChunkSet,
   chunkObjectKey,
+  chunkSchema,
   chunkSetKey,
 } from "../core/sweep/chunk.js";
 import {
@@ -26,6 +28,46 @@ import { type Matrix, matrixSchema } from "../core/sweep/types.js";
  *   ledger/<setId>/<i>.{claim,done}.json dispatch ledger (create-if-absent)
  */
 const GENERATIONS = "generations/";
+
+/**
+ * Reads and validates one JSON object of the store. Objects cross processes and machines (CI jobs read what a
+ * sweep wrote), so a corrupt, foreign or other-version object fails here, naming it, not somewhere deep inside.
+ */
+async function readStored<T>(
+  store: StateStore,
+  key: string,
+  schema: z.ZodType<T>,
+  what: string,
+): Promise<T | undefined> {
+  const body = await store.get(key);
+  if (!body) return undefined;
+  const where = `${store.url.replace(/\/+$/, "")}/${key}`;
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString("utf8"));
+  } catch (err) {
+    throw new KmodforgeError(
+      "STATE_CONFLICT",
+      `${where} is not JSON (${(err as Error).message}); expected ${what}`,
+      {
+        key,
+      },
+    );
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const at = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
+    throw new KmodforgeError(
+      "STATE_CONFLICT",
+      `${where} is not ${what}${at}: ${issue?.message ?? "invalid"}`,
+      {
+        key,
+      },
+    );
+  }
+  return parsed.data;
+}
 
 export function generationKey(n: number): string {
   return `${GENERATIONS}${String(n).padStart(10, "0")}.json`;
@@ -56,12 +98,12 @@ export async function listGenerations(store: StateStore): Promise<number[]> {
 export async function readState(store: StateStore, generation?: number): Promise<SweepState> {
   const n = generation ?? (await latestGeneration(store));
   if (n === undefined || n === 0) return emptyState("none", new Date(0));
-  const body = await store.get(generationKey(n));
-  if (!body)
+  const state = await readStored(store, generationKey(n), sweepStateSchema, "a kmodforge sweep state");
+  if (!state)
     throw new KmodforgeError("STATE_CONFLICT", `state generation ${n} not found in ${store.url}`, {
       generation: n,
     });
-  return sweepStateSchema.parse(JSON.parse(body.toString("utf8")));
+  return state;
 }
 
 export interface CommitOptions {
@@ -122,15 +164,7 @@ export async function putMatrix(store: StateStore, matrix: Matrix): Promise<stri
 
 /** Reads a stored matrix back, validated; undefined when the key is absent. */
 export async function getMatrix(store: StateStore, key: string): Promise<Matrix | undefined> {
-  const body = await store.get(key);
-  if (!body) return undefined;
-  const r = matrixSchema.safeParse(JSON.parse(body.toString("utf8")));
-  if (!r.success)
-    throw new KmodforgeError(
-      "STATE_CONFLICT",
-      `${key} in ${store.url} is not a matrix kmodforge wrote: ${r.error.issues[0]?.message}`,
-    );
-  return r.data;
+  return readStored(store, key, matrixSchema, "a kmodforge matrix");
 }
 
 /** Writes every chunk of a set (already-present chunks are the same content: the set id is a content hash). */
@@ -153,10 +187,17 @@ export async function putChunkSet(
 }
 
 export async function getChunk(store: StateStore, ref: ChunkRef): Promise<Chunk> {
-  const body = await store.get(chunkObjectKey(ref));
-  if (!body)
+  const chunk = await readStored(store, chunkObjectKey(ref), chunkSchema, "a kmodforge chunk");
+  if (!chunk)
     throw new KmodforgeError("STATE_CONFLICT", `chunk ${ref.key}#${ref.index} not found in ${store.url}`, {
       ...ref,
     });
-  return JSON.parse(body.toString("utf8")) as Chunk;
+  // A chunk stored under another slot would build someone else's entries.
+  if (chunk.index !== ref.index || chunkSetKey(chunk.setId) !== ref.key)
+    throw new KmodforgeError(
+      "STATE_CONFLICT",
+      `${store.url.replace(/\/+$/, "")}/${chunkObjectKey(ref)} holds chunk ${chunkSetKey(chunk.setId)}#${chunk.index}, not ${ref.key}#${ref.index}`,
+      { ...ref },
+    );
+  return chunk;
 }

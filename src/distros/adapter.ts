@@ -85,4 +85,13 @@ export interface DistroAdapter {
     distro: Distro,
     ctx: ReleaseContext & { parsed: ParsedRelease; hostArch: Arch },
   ): HeaderPackageSpec[];
+  /**
+   * Package families whose headers package names its companions in signed metadata (deb: `Depends`): the role a
+   * package named there plays in a module build, or undefined when the build does not need it. The resolver takes
+   * the companions from the metadata; headerPackages' names are then only the offline plan.
+   */
+  dependencyRole?(dependency: string): DependencyRole | undefined;
 }
+
+/** The roles a headers package's dependencies can fill. */
+export type DependencyRole = Exclude<HeaderPackageSpec["role"], "headers">;

@@ -163,4 +163,8 @@ export const debianAdapter: DistroAdapter = {
       { name: kbuildPackage(ctx.parsed), role: "kbuild", arch: "host" },
     ];
   },
+  // `linux-headers-<abi>-common[-rt]` and `linux-kbuild-…`; which common an rt flavour takes varies by upload
+  // (7.x backports share the plain one), so the names come from Depends, never from the rules above.
+  dependencyRole: (name) =>
+    name.startsWith("linux-kbuild-") ? "kbuild" : name.startsWith("linux-headers-") ? "common" : undefined,
 };

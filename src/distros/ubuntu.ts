@@ -182,4 +182,7 @@ export const ubuntuAdapter: DistroAdapter = {
   normaliseVersion: (_distro, input) => normaliseVersion(input),
   parseRelease: (_distro, ctx) => parse(ctx),
   headerPackages: (_distro, ctx) => headerPackages(ctx),
+  // The arch-all `<source>-headers-<X.Y.Z>-<ABI>` of the kernel's source; Ubuntu ships no separate kbuild package.
+  dependencyRole: (name) =>
+    /^linux(-[a-z0-9.]+)*-headers-\d+\.\d+\.\d+-\d+$/.test(name) ? "common" : undefined,
 };

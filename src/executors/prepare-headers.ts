@@ -1,6 +1,6 @@
 import { cacheSubdir } from "../adapters/cache-dir.js";
-import { type FetchedPackage, fetchPackages } from "../adapters/package-cache.js";
-import { resolveHeaders } from "../adapters/resolver.js";
+import { type FetchedPackage, fetchPackage } from "../adapters/package-cache.js";
+import { resolveAndFetch } from "../adapters/resolve-and-fetch.js";
 import { createSourceLinks, type SourceLinkRegistry } from "../adapters/sources/index.js";
 import { loadTargets } from "../adapters/targets-fs.js";
 import type { Arch } from "../core/arch.js";
@@ -11,7 +11,10 @@ import type { KernelIdentity } from "../core/identity.js";
 import { findTarget } from "../core/targets.js";
 import { type HeaderTree, headerTree } from "./header-tree.js";
 
-/** Resolve → fetch → extract for one identity: the headers tree every local step (build, verify) works against. */
+/**
+ * Resolve and fetch (moving on past mirror gaps) → extract for one identity: the headers tree every local step
+ * (build, verify) works against.
+ */
 
 export interface PreparedHeaders {
   resolved: ResolvedHeaders;
@@ -55,12 +58,20 @@ export async function prepareHeaders(
       `${identity.distro} ${identity.distroVersion} is not in the targets policy`,
     );
   const links = linksFor(cacheSubdir("apt", options.cacheDir));
-  const resolved =
-    options.resolved ??
-    (await step("resolve", () => resolveHeaders(identity, { target, hostArch: options.hostArch, links })));
-  const fetched = await step("fetch", () =>
-    fetchPackages(resolved, { cacheDir: cacheSubdir("packages", options.cacheDir) }),
-  );
+  const packagesDir = cacheSubdir("packages", options.cacheDir);
+  // A plan made earlier is downloaded as it is (verified); otherwise resolution and download are one step, so a
+  // package the index lists but the mirror lacks sends resolution on to the next link.
+  const given = options.resolved;
+  const { resolved, fetched } = given
+    ? {
+        resolved: given,
+        fetched: await step("fetch", () =>
+          Promise.all(given.packages.map((c) => fetchPackage(c, { cacheDir: packagesDir }))),
+        ),
+      }
+    : await step("resolve", () =>
+        resolveAndFetch(identity, { target, hostArch: options.hostArch, links, cacheDir: packagesDir }),
+      );
   const tree = await step("extract", () =>
     headerTree(options.cacheDir, identity.kernelRelease, fetched, options.treeDir),
   );

@@ -2,9 +2,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fetchPackages } from "../../src/adapters/package-cache.js";
 import { PrivateApt } from "../../src/adapters/private-apt.js";
-import { resolveHeaders } from "../../src/adapters/resolver.js";
+import { resolveAndFetch } from "../../src/adapters/resolve-and-fetch.js";
 import { createSourceLinks } from "../../src/adapters/sources/index.js";
 import { loadTargets } from "../../src/adapters/targets-fs.js";
 import type { Arch } from "../../src/core/arch.js";
@@ -72,7 +71,12 @@ describe("resolving real Debian kernels from the configured mirror", () => {
       });
       if (!id.ok) throw id.error;
       const target = findTarget(await loadTargets(), "debian", c.version)!;
-      const resolved = await resolveHeaders(id.value, { target, hostArch: "x86_64", links });
+      const { resolved, fetched: files } = await resolveAndFetch(id.value, {
+        target,
+        hostArch: "x86_64",
+        links,
+        cacheDir: join(BUILD_CACHE, "packages"),
+      });
       const roles = resolved.packages.map((p) => p.role).sort();
       expect(roles).toEqual(["common", "headers", "kbuild"]);
       // Cross builds take the build host's kbuild tools.
@@ -80,12 +84,15 @@ describe("resolving real Debian kernels from the configured mirror", () => {
       expect(resolved.packages.find((p) => p.role === "headers")!.packageArch).toBe(
         c.arch === "aarch64" ? "arm64" : "amd64",
       );
+      // Common and kbuild are the ones the headers package's signed Depends name.
+      const headers = resolved.packages.find((p) => p.role === "headers")!;
+      for (const p of resolved.packages.filter((q) => q.role !== "headers"))
+        expect(p.requiredBy).toBe(headers.name);
       for (const p of resolved.packages) {
         expect(p.sha256).toMatch(/^[0-9a-f]{64}$/);
         expect(p.signedBy).toMatch(/keyring/);
         suites.add(p.source.replace(/^apt:/, ""));
       }
-      const files = await fetchPackages(resolved, { cacheDir: join(BUILD_CACHE, "packages") });
       for (const f of files)
         expect(createHash("sha256").update(readFileSync(f.path)).digest("hex")).toBe(f.candidate.sha256);
     });

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createArchiveSourceLinks } from "../../src/adapters/sources/archive-links.js";
+import { dispatchLink } from "../../src/adapters/sources/index.js";
 import type { Arch } from "../../src/core/arch.js";
 import type { PlannedUrl } from "../../src/core/headers/types.js";
 import { parseTargetsFile, type TargetsFile, type VersionTarget } from "../../src/core/targets.js";
@@ -79,7 +80,10 @@ function planFor(distro: Distro, target: VersionTarget, arch: Arch): Array<Plann
   return target.headerSources.flatMap((link, i) =>
     link.kind === "apt"
       ? []
-      : links[link.kind].plan(link, req, { hostAptMirrors: [] }).map((p) => ({ ...p, link: i })),
+      : (
+          dispatchLink(links, link.kind, link, (impl, own) => impl.plan(own, req, { hostAptMirrors: [] })) ??
+          []
+        ).map((p) => ({ ...p, link: i })),
   );
 }
 

@@ -12,7 +12,9 @@ export type Fault =
   | { kind: "hang" }
   | { kind: "truncate"; keepBytes: number }
   | { kind: "slow"; delayMs: number }
-  | { kind: "flaky"; failures: number; status?: number };
+  | { kind: "flaky"; failures: number; status?: number }
+  /** Answers with a redirect status and this Location (absent: a redirect without one). */
+  | { kind: "redirect"; status?: number; location?: string };
 
 export interface Route {
   body?: Buffer | string;
@@ -52,6 +54,13 @@ export async function startFixtureServer(routes: Record<string, Route> = {}): Pr
     const fault = route.fault;
     if (fault?.kind === "status") {
       res.writeHead(fault.status, { "content-type": "text/plain" }).end(fault.body ?? "");
+      return;
+    }
+    if (fault?.kind === "redirect") {
+      const location = fault.location === undefined ? {} : { location: fault.location };
+      res
+        .writeHead(fault.status ?? 302, { "content-type": "text/html", ...location })
+        .end("<html>moved</html>");
       return;
     }
     if (fault?.kind === "reset") {

@@ -1,6 +1,11 @@
-import { runChain as resolverChain } from "../../src/adapters/resolver.js";
+import { runChain as resolverChain } from "../../src/adapters/resolve-chain.js";
 import { createArchiveSourceLinks } from "../../src/adapters/sources/archive-links.js";
-import type { ResolveContext, ResolveRequest, SourceLink, TraceEntry } from "../../src/core/headers/types.js";
+import type {
+  ResolveContext,
+  ResolveRequest,
+  SourceLinkRegistry,
+  TraceEntry,
+} from "../../src/core/headers/types.js";
 import type { HeaderSource } from "../../src/core/targets.js";
 
 /** The resolver's own chain over the archive links, for the source-link tests. */
@@ -8,10 +13,10 @@ export async function runChain(
   chain: HeaderSource[],
   req: ResolveRequest,
   ctx: ResolveContext,
-  links: Record<string, SourceLink> = createArchiveSourceLinks(),
+  links: SourceLinkRegistry = createArchiveSourceLinks(),
 ) {
   const { chosen, trace, pending } = await resolverChain(chain, req, ctx, links);
-  return { found: chosen, trace, pending };
+  return { found: chosen.map((c) => c.candidate), trace, pending };
 }
 
 /** One-line-per-entry view of a trace: `<kind> found` / `<kind> miss <reason>`. */

@@ -8,13 +8,19 @@ import { openStateStore } from "../../src/adapters/state-url.js";
 import {
   commitOps,
   generationKey,
+  getChunk,
   latestGeneration,
   pruneGenerations,
+  putChunkSet,
   readState,
 } from "../../src/adapters/sweep-state.js";
+import { KmodforgeError } from "../../src/core/errors.js";
+import { chunkEntries, chunkObjectKey } from "../../src/core/sweep/chunk.js";
+import { buildMatrix } from "../../src/core/sweep/matrix.js";
 import type { StateOp } from "../../src/core/sweep/state.js";
 import type { StateStore } from "../../src/core/sweep/store.js";
 import { type MotoServer, startMoto } from "../support/moto.js";
+import { syntheticKernels, syntheticPolicy } from "../support/sweep-synthetic.js";
 
 const WRITERS = 12;
 const COMMITS_PER_WRITER = 4;
@@ -84,6 +90,30 @@ function contract(name: string, make: () => Promise<StateStore>) {
       expect(await latestGeneration(s)).toBe(total + 1);
       // The races were real: some commits had to rebase on another writer's generation.
       expect(lostRaces.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    });
+
+    it("reads chunks back validated, and names a corrupt or foreign object instead of failing deep inside", async () => {
+      const s = await make();
+      const set = chunkEntries(buildMatrix(syntheticKernels(6), syntheticPolicy()).matrix.entries, 2);
+      const key = await putChunkSet(s, set);
+      expect(await getChunk(s, { key, index: 1 })).toEqual(set.chunks[1]);
+      const refuse = async (index: number, body: string, message: RegExp) => {
+        const slot = chunkObjectKey({ key, index });
+        await s.delete(slot);
+        await s.createIfAbsent(slot, body);
+        const err = await getChunk(s, { key, index }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(KmodforgeError);
+        expect((err as KmodforgeError).message).toContain(slot);
+        expect((err as KmodforgeError).message).toMatch(message);
+      };
+      await refuse(0, "{ not json", /is not JSON/);
+      const foreign = JSON.stringify({ ...set.chunks[0], entries: [{ id: 7 }] });
+      await refuse(0, foreign, /is not a kmodforge chunk at entries\.0\./);
+      await refuse(0, JSON.stringify(set.chunks[2]), /holds chunk .*#2/);
+      await s.createIfAbsent(generationKey(1), "[]");
+      await expect(readState(s)).rejects.toThrow(
+        /generations\/0000000001\.json is not a kmodforge sweep state/,
+      );
     });
   });
 }

@@ -1,12 +1,20 @@
-import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ARCH_FACTS, type Arch } from "../../core/arch.js";
 import { KmodforgeError } from "../../core/errors.js";
-import type { LinkOutcome, PlannedUrl, ResolveRequest, SourceLink } from "../../core/headers/types.js";
+import type {
+  LinkOutcome,
+  MissReason,
+  PackageCandidate,
+  PlannedUrl,
+  ResolveRequest,
+  SourceLink,
+} from "../../core/headers/types.js";
 import type { HeaderSource } from "../../core/targets.js";
 import type { HeaderPackageSpec } from "../../distros/adapter.js";
 import { cacheSubdir } from "../cache-dir.js";
-import { type AptRepository, type DebPackage, PrivateApt } from "../private-apt.js";
+import { type AptRepository, PrivateApt } from "../private-apt.js";
+import { lookupPackage } from "./apt-lookup.js";
+import type { PackageMiss } from "./link-io.js";
 
 type AptSource = Extract<HeaderSource, { kind: "apt" }>;
 
@@ -24,51 +32,6 @@ export interface AptLinkOptions {
 
 function packageArch(spec: HeaderPackageSpec, req: ResolveRequest): Arch {
   return spec.arch === "host" ? req.hostArch : req.identity.arch;
-}
-
-interface Lookup {
-  pkg?: DebPackage;
-  url?: string;
-  suite?: string;
-}
-
-/**
- * One package's candidate, URL and suite: kernel packages from one pass over the signature-checked lists, anything
- * else from apt-cache. Answers are kept beside the package lists and reused until the lists are refreshed (the
- * `updated` stamp changes), so a warm build does no metadata work at all.
- */
-async function lookup(apt: PrivateApt, name: string): Promise<Lookup> {
-  await apt.update();
-  const memoFile = join(apt.dir, "lookups.json");
-  const stamp = await readFile(join(apt.dir, "updated"), "utf8").catch(() => "");
-  let memo: { stamp: string; entries: Record<string, Lookup> } = { stamp, entries: {} };
-  try {
-    const saved = JSON.parse(await readFile(memoFile, "utf8")) as typeof memo;
-    if (saved.stamp === stamp) memo = saved;
-  } catch {
-    // no memo yet
-  }
-  const hit = memo.entries[name];
-  if (hit?.pkg && hit.url) return hit;
-  const indexed = name.startsWith("linux-") ? (await apt.kernelPackages()).get(name) : undefined;
-  let found: Lookup;
-  if (indexed) {
-    const { url, suite, ...pkg } = indexed;
-    found = { pkg, url, suite };
-  } else {
-    const pkg = await apt.show(name);
-    found = pkg
-      ? { pkg, url: await apt.uri(pkg.name, pkg.version), suite: await apt.suiteOf(pkg.name, pkg.version) }
-      : {};
-  }
-  const pkg = found.pkg;
-  if (pkg && found.url) {
-    memo.entries[name] = found;
-    const temp = `${memoFile}.${process.pid}.${Date.now()}`;
-    await writeFile(temp, JSON.stringify(memo));
-    await rename(temp, memoFile);
-  }
-  return found;
 }
 
 export function createAptLink(options: AptLinkOptions = {}): SourceLink<AptSource> {
@@ -140,48 +103,66 @@ export function createAptLink(options: AptLinkOptions = {}): SourceLink<AptSourc
               };
         for (const spec of pending) {
           const apt = aptFor(req.identity.distroVersion, packageArch(spec, req), repository);
-          const source = `apt:${apt.codename}`;
-          try {
-            const { pkg, url, suite } = await lookup(apt, spec.name);
-            if (!pkg || !url) {
-              outcome.misses.push({
-                source,
-                package: spec.name,
-                reason: "not-found",
-                detail: `${spec.name} is not in ${mirror === "host" ? `${apt.codename} (any pocket)` : `${mirror} ${link.suites.join(",")}`} for ${apt.debArch}`,
-              });
-              continue;
-            }
-            outcome.found.push({
-              name: pkg.name,
-              role: spec.role,
-              version: pkg.version,
-              packageArch: pkg.architecture,
-              url,
-              sha256: pkg.sha256,
-              size: pkg.size,
-              signedBy: `${repository?.keyring ?? "debian-archive-keyring"} (InRelease verified by apt)`,
-              source: suite ? `apt:${suite}` : source,
-            });
-          } catch (err) {
-            const code = err instanceof KmodforgeError ? err.code : undefined;
-            const reason =
-              code === "SIGNATURE_INVALID"
-                ? "bad-signature"
-                : code === "CHECKSUM_MISMATCH"
-                  ? "checksum-mismatch"
-                  : "unreachable";
-            outcome.misses.push({
-              source,
-              package: spec.name,
-              reason,
-              detail: (err as Error).message.slice(0, 600),
-            });
-          }
+          const r = await resolveOne(apt, spec, mirror, link, repository);
+          if ("found" in r) outcome.found.push(r.found);
+          else outcome.misses.push(r.miss);
         }
         pending = pending.filter((p) => !outcome.found.some((f) => f.name === p.name));
       }
       return outcome;
     },
   };
+}
+
+/** One package from one mirror's private apt state: its signed record, or a typed miss. */
+async function resolveOne(
+  apt: PrivateApt,
+  spec: HeaderPackageSpec,
+  mirror: string,
+  link: AptSource,
+  repository: AptRepository | undefined,
+): Promise<{ found: PackageCandidate } | { miss: PackageMiss }> {
+  const miss = (reason: MissReason, detail: string) => ({
+    // A named mirror is a URL tried; the host's is apt's configuration.
+    miss: {
+      source: `apt:${apt.codename}`,
+      package: spec.name,
+      reason,
+      detail,
+      ...(repository ? { url: mirror } : {}),
+    },
+  });
+  try {
+    const { found, listedVersions } = await lookupPackage(apt, spec.name, spec.version);
+    if (!found) {
+      const where = repository ? `${mirror} ${link.suites.join(",")}` : `${apt.codename} (any pocket)`;
+      const listed = listedVersions.length ? ` (listed: ${listedVersions.join(", ")})` : "";
+      const wanted = `${spec.name}${spec.version ? ` ${spec.version}` : ""}`;
+      return miss("not-found", `${wanted} is not in ${where} for ${apt.debArch}${listed}`);
+    }
+    const { pkg, url, suite } = found;
+    return {
+      found: {
+        name: pkg.name,
+        role: spec.role,
+        version: pkg.version,
+        packageArch: pkg.architecture,
+        url,
+        sha256: pkg.sha256,
+        size: pkg.size,
+        signedBy: `${repository?.keyring ?? "debian-archive-keyring"} (InRelease verified by apt)`,
+        source: `apt:${suite ?? apt.codename}`,
+        ...(pkg.depends ? { depends: pkg.depends } : {}),
+      },
+    };
+  } catch (err) {
+    const code = err instanceof KmodforgeError ? err.code : undefined;
+    const reason =
+      code === "SIGNATURE_INVALID"
+        ? "bad-signature"
+        : code === "CHECKSUM_MISMATCH"
+          ? "checksum-mismatch"
+          : "unreachable";
+    return miss(reason, (err as Error).message.slice(0, 600));
+  }
 }

@@ -1,5 +1,4 @@
-import type { SourceLink } from "../../core/headers/types.js";
-import type { HeaderSource } from "../../core/targets.js";
+import type { HeaderSourceKind, SourceByKind, SourceLink } from "../../core/headers/types.js";
 import { createDebianSnapshotLink } from "./debian-snapshot.js";
 import { createExplicitUrlLink } from "./explicit-url.js";
 import { createKojiLink } from "./koji.js";
@@ -10,17 +9,16 @@ import { PrimaryIndexMemo } from "./rpm-repo-reader.js";
 import { createVaultLink } from "./vault.js";
 
 /** The link kinds other than apt, keyed by kind. */
-export type ArchiveLinkKind = Exclude<HeaderSource["kind"], "apt">;
+export type ArchiveLinkKind = Exclude<HeaderSourceKind, "apt">;
+export type ArchiveLinks = { [K in ArchiveLinkKind]: SourceLink<SourceByKind[K]> };
 
 /**
  * Creates the rpm-repo, vault, explicit-url, koji, debian-snapshot and launchpad links. rpm-repo and vault share
  * one memo of scanned primary indexes, so a sweep reads each index once per process.
  */
-export function createArchiveSourceLinks(
-  options: { limits?: Partial<LinkLimits> } = {},
-): Record<ArchiveLinkKind, SourceLink> {
+export function createArchiveSourceLinks(options: { limits?: Partial<LinkLimits> } = {}): ArchiveLinks {
   const memo = new PrimaryIndexMemo();
-  const links = {
+  return {
     "rpm-repo": createRpmRepoLink({ ...options, memo }),
     vault: createVaultLink({ ...options, memo }),
     "explicit-url": createExplicitUrlLink(options),
@@ -28,6 +26,4 @@ export function createArchiveSourceLinks(
     "debian-snapshot": createDebianSnapshotLink(options),
     launchpad: createLaunchpadLink(options),
   };
-  // Each link only ever receives its own kind of HeaderSource; the registry dispatches on `kind`.
-  return links as unknown as Record<ArchiveLinkKind, SourceLink>;
 }

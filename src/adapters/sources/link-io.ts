@@ -7,6 +7,7 @@ import {
   type MissReason,
   type ResolveContext,
 } from "../../core/headers/types.js";
+import { assertSuccess } from "../http.js";
 
 /** Shared I/O steps of the source links: fetch with a typed miss instead of a throw, and hash checks. */
 
@@ -39,10 +40,7 @@ export async function fetchTyped(
 ): Promise<Fetched> {
   try {
     const res = await ctx.http.get(url, { ...(ctx.signal ? { signal: ctx.signal } : {}), ...options });
-    if (res.status === 404 || res.status === 410)
-      return { ok: false, reason: "not-found", detail: `HTTP ${res.status}` };
-    if (res.status < 200 || res.status >= 300)
-      return { ok: false, reason: "http-error", detail: `HTTP ${res.status}` };
+    assertSuccess(res);
     return { ok: true, res };
   } catch (e) {
     if (e instanceof HttpFailure) return { ok: false, reason: e.reason, detail: e.message };

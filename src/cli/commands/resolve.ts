@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { cacheSubdir } from "../../adapters/cache-dir.js";
-import { fetchPackages } from "../../adapters/package-cache.js";
+import { resolveAndFetch } from "../../adapters/resolve-and-fetch.js";
 import { planHeaders, resolveHeaders } from "../../adapters/resolver.js";
 import { createSourceLinks } from "../../adapters/sources/index.js";
 import { loadTargets } from "../../adapters/targets-fs.js";
@@ -84,13 +84,14 @@ export function registerResolve(program: Command): void {
             process.stdout.write(`${p.source.padEnd(28)} ${p.kind.padEnd(7)} ${p.package}  ${p.url}\n`);
         return;
       }
-      const resolved = await resolveHeaders(id.value, options);
-      const downloaded = opts.download
-        ? await fetchPackages(resolved, {
+      // --download goes through the one resolve-and-fetch path, which moves on past mirror gaps.
+      const { resolved, fetched: downloaded } = opts.download
+        ? await resolveAndFetch(id.value, {
+            ...options,
             cacheDir: opts.download,
             allowUnverified: Boolean(opts.allowUnverified),
           })
-        : [];
+        : { resolved: await resolveHeaders(id.value, options), fetched: [] };
       if (opts.json) {
         process.stdout.write(
           `${JSON.stringify({ ...resolved, downloaded: downloaded.map((d) => ({ name: d.candidate.name, path: d.path, sha256: d.sha256 })) }, null, 2)}\n`,

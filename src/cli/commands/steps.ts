@@ -6,7 +6,7 @@ import { loadTargets } from "../../adapters/targets-fs.js";
 import { ARCHES, type Arch } from "../../core/arch.js";
 import { parseHeadersRecord } from "../../core/build/headers-record.js";
 import { KmodforgeError } from "../../core/errors.js";
-import { parseResolvedHeaders } from "../../core/headers/resolved-schema.js";
+import { resolvedHeadersSchema } from "../../core/headers/types.js";
 import { parseIdentity } from "../../core/identity.js";
 import { findTarget } from "../../core/targets.js";
 import { hostArch } from "../../executors/build.js";
@@ -72,9 +72,15 @@ async function readPlan(path: string) {
   } catch (err) {
     throw new KmodforgeError("INVALID_INPUT", `--plan ${path}: ${(err as Error).message}`);
   }
-  const plan = parseResolvedHeaders(json, path);
-  if (!plan.ok) throw new KmodforgeError("INVALID_INPUT", `--plan: ${plan.message}`);
-  return plan.value;
+  const plan = resolvedHeadersSchema.safeParse(json);
+  if (!plan.success) {
+    const first = plan.error.issues[0];
+    throw new KmodforgeError(
+      "INVALID_INPUT",
+      `--plan ${path}: ${first?.path.join(".") || "(root)"}: ${first?.message}`,
+    );
+  }
+  return plan.data;
 }
 
 function registerSeal(program: Command): void {

@@ -1,5 +1,6 @@
+import { z } from "zod";
 import type { HeaderPackageSpec } from "../../distros/adapter.js";
-import type { Arch } from "../arch.js";
+import { ARCHES, type Arch } from "../arch.js";
 import type { KernelIdentity } from "../identity.js";
 import type { HeaderSource, VersionTarget } from "../targets.js";
 
@@ -8,36 +9,48 @@ import type { HeaderSource, VersionTarget } from "../targets.js";
  * URLs, checksums, provenance); build consumes only that plan.
  */
 
-/** One concrete package file a link offers, with where it came from. */
-export interface PackageCandidate {
-  /** The spec this file satisfies. */
-  name: string;
-  role: HeaderPackageSpec["role"];
-  version: string;
-  /** Package architecture as the distribution spells it (amd64, arm64, all, x86_64, aarch64, noarch). */
-  packageArch: string;
-  url: string;
-  /** Known content hash; absent means the file is unverified. */
-  sha256?: string;
-  size?: number;
-  /** Who vouches for sha256: the key that signed the metadata it came from (fingerprint or keyring name). */
-  signedBy?: string;
-  /** The link that produced it, e.g. `apt:bookworm-security`, `koji:kojipkgs`, `explicit-url`. */
-  source: string;
-}
+const httpUrl = z.url({ protocol: /^https?$/ });
 
-export type MissReason =
-  | "not-found"
-  | "http-error"
-  | "unreachable"
-  | "timeout"
-  | "truncated"
-  | "too-large"
-  | "checksum-mismatch"
-  | "bad-signature"
-  | "unverified-refused"
-  | "malformed"
-  | "not-applicable";
+/** One concrete package file a link offers, with where it came from. */
+export const packageCandidateSchema = z.object({
+  /** The spec this file satisfies. */
+  name: z.string().min(1),
+  role: z.enum(["headers", "common", "kbuild", "compiler"]),
+  version: z.string(),
+  /** Package architecture as the distribution spells it (amd64, arm64, all, x86_64, aarch64, noarch). */
+  packageArch: z.string(),
+  url: httpUrl,
+  /** Known content hash; absent means the file is unverified. */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  size: z.number().int().nonnegative().optional(),
+  /** Who vouches for sha256: the key that signed the metadata it came from (fingerprint or keyring name). */
+  signedBy: z.string().optional(),
+  /** The link that produced it, e.g. `apt:bookworm-security`, `koji:kojipkgs`, `explicit-url`. */
+  source: z.string().min(1),
+  /** The package's `Depends` as its signed metadata lists them (deb families). */
+  depends: z.string().optional(),
+  /** The headers package whose signed `Depends` named this one (absent: named by the distribution's rules). */
+  requiredBy: z.string().optional(),
+});
+export type PackageCandidate = z.infer<typeof packageCandidateSchema>;
+
+export const MISS_REASONS = [
+  "not-found",
+  "http-error",
+  "unreachable",
+  "timeout",
+  "truncated",
+  "too-large",
+  "checksum-mismatch",
+  "bad-signature",
+  "unverified-refused",
+  "malformed",
+  "not-applicable",
+] as const;
+export type MissReason = (typeof MISS_REASONS)[number];
 
 /** A link that did not produce a package, and why. */
 export interface LinkMiss {
@@ -47,25 +60,31 @@ export interface LinkMiss {
   url?: string;
 }
 
-export interface TraceEntry {
-  source: string;
-  package: string;
-  outcome: "found" | "miss";
-  reason?: MissReason;
-  detail?: string;
-  url?: string;
-  ms?: number;
-}
+export const traceEntrySchema = z.object({
+  source: z.string(),
+  package: z.string(),
+  outcome: z.enum(["found", "miss"]),
+  reason: z.enum(MISS_REASONS).optional(),
+  detail: z.string().optional(),
+  url: z.string().optional(),
+  ms: z.number().nonnegative().optional(),
+});
+export type TraceEntry = z.infer<typeof traceEntrySchema>;
 
-export interface ResolvedHeaders {
-  kernelRelease: string;
-  distro: string;
-  distroVersion: string;
-  arch: Arch;
-  hostArch: Arch;
-  packages: PackageCandidate[];
-  trace: TraceEntry[];
-}
+/**
+ * What resolution produces and `kmodforge resolve --json` prints: the chosen packages and the trace of every link
+ * tried. Whoever reads it back from another process (the Dagger functions, a plan file) parses it with this.
+ */
+export const resolvedHeadersSchema = z.object({
+  kernelRelease: z.string().min(1),
+  distro: z.string().min(1),
+  distroVersion: z.string().min(1),
+  arch: z.enum(ARCHES),
+  hostArch: z.enum(ARCHES),
+  packages: z.array(packageCandidateSchema),
+  trace: z.array(traceEntrySchema),
+});
+export type ResolvedHeaders = z.infer<typeof resolvedHeadersSchema>;
 
 export interface ResolveRequest {
   identity: KernelIdentity;
@@ -90,12 +109,22 @@ export interface LinkOutcome {
   misses: Array<LinkMiss & { package: string }>;
 }
 
+/** The kinds of header source targets/ knows, and the link description of each kind. */
+export type HeaderSourceKind = HeaderSource["kind"];
+export type SourceByKind = { [K in HeaderSourceKind]: Extract<HeaderSource, { kind: K }> };
+
 /** One kind of header source. Pure planning plus I/O resolution, both driven by one targets/ link. */
 export interface SourceLink<S extends HeaderSource = HeaderSource> {
   readonly kind: S["kind"];
   plan(link: S, req: ResolveRequest, env: PlanEnv): PlannedUrl[];
   resolve(link: S, req: ResolveRequest, ctx: ResolveContext): Promise<LinkOutcome>;
 }
+
+/**
+ * The link registry: at most one implementation per kind, each typed for its own kind of targets/ link, so
+ * dispatching a link to its implementation needs no cast (see `dispatchLink`).
+ */
+export type SourceLinkRegistry = { [K in HeaderSourceKind]?: SourceLink<SourceByKind[K]> };
 
 /** What planning needs to know about its surroundings (no I/O: the caller reads apt config beforehand). */
 export interface PlanEnv {
@@ -141,5 +170,11 @@ export class HttpFailure extends Error {
   ) {
     super(message);
     this.name = "HttpFailure";
+  }
+
+  /** The failure a final non-2xx answer means: 404 and 410 say the file is not there, anything else is an error. */
+  static forStatus(url: string, status: number): HttpFailure {
+    const reason = status === 404 || status === 410 ? "not-found" : "http-error";
+    return new HttpFailure(reason, url, `HTTP ${status}: ${url}`, status);
   }
 }

@@ -1,5 +1,6 @@
+import { z } from "zod";
 import { canonicalJson, sha256Hex } from "../hash.js";
-import type { MatrixEntry } from "./types.js";
+import { type MatrixEntry, matrixEntrySchema } from "./types.js";
 
 /**
  * Splits the work into chunks of at most `size` entries and pages of at most 256 chunks (one CI run's job limit).
@@ -11,15 +12,17 @@ export const MAX_CHUNK_SIZE = 256;
 export const MAX_CHUNKS_PER_PAGE = 256;
 export const CHUNK_SCHEMA_VERSION = 1 as const;
 
-export interface Chunk {
-  schemaVersion: typeof CHUNK_SCHEMA_VERSION;
-  kind: "kmodforge-chunk";
+/** One chunk as stored in the state store; read back by CI jobs in other processes, so validated on read. */
+export const chunkSchema = z.object({
+  schemaVersion: z.literal(CHUNK_SCHEMA_VERSION),
+  kind: z.literal("kmodforge-chunk"),
   /** Content hash of the whole chunk set: the same work splits into the same set id. */
-  setId: string;
-  index: number;
-  total: number;
-  entries: MatrixEntry[];
-}
+  setId: z.string().regex(/^[0-9a-f]{32}$/),
+  index: z.number().int().nonnegative(),
+  total: z.number().int().positive(),
+  entries: z.array(matrixEntrySchema).max(MAX_CHUNK_SIZE),
+});
+export type Chunk = z.infer<typeof chunkSchema>;
 
 export interface ChunkRef {
   /** State-store key of the chunk set, e.g. `chunks/<setId>`. */

@@ -1,4 +1,6 @@
+import { debianAdapter } from "../../distros/debian.js";
 import { ARCH_FACTS, type Arch } from "../arch.js";
+import { parseRelations } from "../deb822.js";
 import type { DiscoveredKernel } from "./matrix.js";
 import type { HeaderFile } from "./types.js";
 
@@ -118,13 +120,11 @@ export function discoverDebianKernels(
       if (!m) continue;
       const headers = pick(pkgs.get(name))!;
       const files: HeaderFile[] = [headers.file];
-      for (const dep of headers.depends.split(",")) {
-        const d = /^\s*(linux-(?:headers|kbuild)-[A-Za-z0-9.+~-]+)(?:\s*\((=|>=)\s*([^)\s]+)\))?/.exec(
-          dep.split("|")[0]!,
-        );
-        if (!d) continue;
-        const from = d[1]!.startsWith("linux-kbuild-") ? (byArch.get(hostArch) ?? pkgs) : pkgs;
-        const found = pick(from.get(d[1]!), d[2], d[3]) ?? pick(pkgs.get(d[1]!), d[2], d[3]);
+      for (const [d] of parseRelations(headers.depends)) {
+        const role = d && debianAdapter.dependencyRole?.(d.name);
+        if (!d || !role) continue;
+        const from = role === "kbuild" ? (byArch.get(hostArch) ?? pkgs) : pkgs;
+        const found = pick(from.get(d.name), d.op, d.version) ?? pick(pkgs.get(d.name), d.op, d.version);
         if (found) files.push(found.file);
       }
       out.push({
