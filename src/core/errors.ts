@@ -16,7 +16,9 @@ export type ErrorCode =
   | "VERIFY_FAILED"
   | "STATE_CONFLICT"
   | "CONFIG_INVALID"
-  | "EXTERNAL_TOOL_FAILED";
+  | "EXTERNAL_TOOL_FAILED"
+  /** Not a failure: the package's build-exclusive rules (dkms.conf BUILD_EXCLUSIVE_*) leave this kernel out. */
+  | "BUILD_EXCLUDED";
 
 /**
  * Exit codes of the CLI: one per failure kind, plus success and an unexpected crash. Commands that report several
@@ -37,6 +39,8 @@ export const EXIT_CODES = {
   VERIFY_FAILED: 8,
   STATE_CONFLICT: 9,
   EXTERNAL_TOOL_FAILED: 10,
+  // DKMS's own code for "skipped due to BUILD_EXCLUSIVE", so scripts that know DKMS read it the same way.
+  BUILD_EXCLUDED: 77,
 } as const satisfies Record<ErrorCode | "OK" | "UNEXPECTED", number>;
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -52,6 +56,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   VERIFY_FAILED: 500,
   STATE_CONFLICT: 409,
   EXTERNAL_TOOL_FAILED: 500,
+  BUILD_EXCLUDED: 422,
 };
 
 export class KmodforgeError extends Error {
