@@ -1,14 +1,25 @@
 #!/bin/sh
 # Compiles an out-of-tree module package against a kernel headers tree with the compiler the kernel was built with.
-# Usage: compile-module.sh <headers-tree> <module-source-dir> <out-dir> <x86_64|aarch64>
+# Usage: compile-module.sh [--dkms-plan <plan.env>] <headers-tree> <module-source-dir> <out-dir> <x86_64|aarch64>
 #        compile-module.sh --probe <headers-tree> <x86_64|aarch64>   (prints the compiler it would use; builds nothing)
-# Output in <out-dir>: build/ (the module tree as built), modules/<name>.ko (every module the build produced),
-# modules.list (each module's path relative to build/), compiler.txt, kernel-compiler.txt, build.log.
+# A plain Kbuild tree is built with `make -C <tree> M=<copy> modules` and every .ko it produced, wherever in the
+# tree, is a module. With --dkms-plan the package is built as DKMS builds it (dkms-build.sh; run it inside
+# dkms-env.sh) and exactly the modules dkms.conf declares are taken, each one required.
+# Output in <out-dir>: build/ or the DKMS build directory, modules/<file>.ko (every module), modules.list (per module:
+# its file under modules/, a tab, its path relative to the build directory), compiler.txt, kernel-compiler.txt,
+# build.log.
 # Environment: KMODFORGE_CC (force a compiler), KMODFORGE_ALLOW_CC_MISMATCH=1 (accept another major version).
-# Exit codes: 2 usage, 3 bad tree, 6 no matching compiler, 7 compile failed.
+# Exit codes: 2 usage, 3 bad tree, 6 no matching compiler, 7 compile failed (or a declared module is missing).
 set -eu
 
 probe=0
+plan=""
+if [ "${1:-}" = "--dkms-plan" ]; then
+  [ "$#" -ge 2 ] || { echo "usage: compile-module.sh --dkms-plan <plan.env> <headers-tree> <module-source-dir> <out-dir> <x86_64|aarch64>" >&2; exit 2; }
+  plan=$2
+  shift 2
+  [ -f "$plan" ] || { echo "compile-module: DKMS plan $plan does not exist" >&2; exit 2; }
+fi
 if [ "${1:-}" = "--probe" ]; then
   probe=1
   shift
@@ -83,12 +94,20 @@ fi
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+"$cc" --version 2>/dev/null | head -n 1 > "$out/compiler.txt"
+printf '%s\n' "$cc_text" > "$out/kernel-compiler.txt"
+mkdir -p "$out/modules"
+: > "$out/modules.list"
+if [ -n "$plan" ]; then
+  . "$(dirname "$0")/dkms-build.sh"
+  dkms_build
+  exit 0
+fi
+
 build="$out/build"
 rm -rf "$build"
 mkdir -p "$build"
 cp -R "$src"/. "$build"/
-"$cc" --version 2>/dev/null | head -n 1 > "$out/compiler.txt"
-printf '%s\n' "$cc_text" > "$out/kernel-compiler.txt"
 
 set -- -C "$tree" M="$build" ARCH="$karch" CC="$cc"
 [ -n "$cross" ] && set -- "$@" CROSS_COMPILE="$cross"
@@ -100,8 +119,6 @@ if ! make "$@" modules >> "$out/build.log" 2>&1; then
   exit 7
 fi
 # Every module the build produced, wherever in the tree Kbuild put it.
-mkdir -p "$out/modules"
-: > "$out/modules.list"
 (cd "$build" && find . -name '*.ko' -type f | sed 's#^\./##' | LC_ALL=C sort) > "$out/.modules"
 while IFS= read -r rel; do
   name=$(basename "$rel")
@@ -110,7 +127,7 @@ while IFS= read -r rel; do
     exit 7
   fi
   cp "$build/$rel" "$out/modules/$name"
-  printf '%s\n' "$rel" >> "$out/modules.list"
+  printf '%s\t%s\n' "$name" "$rel" >> "$out/modules.list"
 done < "$out/.modules"
 rm -f "$out/.modules"
 [ -s "$out/modules.list" ] || { echo "compile-module: make succeeded but produced no .ko; see the build log" >&2; exit 7; }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ChecksumMismatchError, KmodforgeError } from "../core/errors.js";
 import { sha256Hex } from "../core/hash.js";
 import { type BuildMetadata, parseMetadata, parseSha256sums } from "../core/verify/metadata.js";
+import { runProcess } from "./run-process.js";
 
 /**
  * Turns what a user passes as `--module` into module files: a `.ko`/`.ko.xz` file, or an artifact directory. An
@@ -80,4 +81,16 @@ async function modulesIn(dir: string, sums: Map<string, string> | undefined): Pr
   if (chosen.length === 0) throw new KmodforgeError("INVALID_INPUT", `no .ko or .ko.xz file in ${dir}`);
   for (const name of chosen) await checkFile(dir, name, sums?.get(name));
   return chosen.map((n) => join(dir, n));
+}
+
+/** A module file's uncompressed bytes: a `.ko` as it is, a `.ko.xz` decompressed. */
+export async function readModuleBytes(path: string): Promise<Buffer> {
+  if (!path.endsWith(".xz")) return readFile(path);
+  const r = await runProcess("xz", ["-d", "-c", "--", path], {
+    timeoutMs: 120_000,
+    maxOutputBytes: 512 * 1024 * 1024,
+  });
+  if (r.code !== 0)
+    throw new KmodforgeError("INVALID_INPUT", `${path}: not a valid .xz file (${r.stderr.trim()})`);
+  return r.stdoutBytes;
 }

@@ -1,15 +1,19 @@
 import type { Container, Directory, File, Platform } from "@dagger.io/dagger";
-import { ARCH_FACTS, type Arch, normaliseArch } from "../core/arch.js";
+import { type Arch, normaliseArch } from "../core/arch.js";
 import { type BuilderPlan, identityAndTarget, planBuilder } from "../core/build/builder-plan.js";
 import { parseHeadersRecord } from "../core/build/headers-record.js";
-import { builderSteps, CONTAINER_LAYOUT } from "../core/build/steps.js";
+import { builderSteps, CONTAINER_LAYOUT, type DkmsStepInput, dkmsEvaluateStep } from "../core/build/steps.js";
 import type { IdentityInput, KernelIdentity } from "../core/identity.js";
+import { DKMS_CONF, type PackagePlan, planModulePackage } from "../core/modules/package-plan.js";
+import { dkmsPaths } from "../core/modules/plan-files.js";
 import type { TargetsPolicy, VersionTarget } from "../core/targets.js";
 import { cliContainer, runCli } from "./cli-container.js";
 
 /**
  * One build as Dagger containers, composing the same steps every runner runs:
  *   headers  `kmodforge headers` in the CLI container (resolve → fetch → extract; verified)
+ *   plan     a DKMS tree's dkms.conf read here (core/modules), or evaluated by the evaluate builder step when it needs a
+ *            shell; the plan files go into the work directory
  *   compile, package  the builder steps (core/build/steps.ts) in the kernel's builder image, at the container layout
  *   seal     `kmodforge seal` in the CLI container (verify gate, metadata.json, SHA256SUMS)
  * The container executor runs the same builder steps with the same layout, so both send identical command lines.
@@ -79,7 +83,16 @@ export function headersStep(
   return { tree: ctr.directory(CONTAINER_LAYOUT.headersRoot), record: ctr.file(RECORD) };
 }
 
-/** compile and package in the builder image; returns the work directory. */
+/** The builder image with the scripts, the headers and the source at the container layout. */
+function builderWith(repo: Directory, source: Directory, tree: Directory, plan: BuilderPlan): Container {
+  return builderContainer(repo, plan)
+    .withDirectory(CONTAINER_LAYOUT.scripts, repo.directory("scripts"))
+    .withDirectory(CONTAINER_LAYOUT.headersRoot, tree)
+    .withDirectory(CONTAINER_LAYOUT.source, source)
+    .withWorkdir("/work");
+}
+
+/** compile and package in the builder image (a DKMS tree with its plan files); returns the work directory. */
 export function builderStepsIn(
   repo: Directory,
   source: Directory,
@@ -87,14 +100,56 @@ export function builderStepsIn(
   plan: BuilderPlan,
   buildDirInTree: string,
   arch: Arch,
+  pkg: PackagePlan = { kind: "kbuild" },
 ): Directory {
-  let ctr = builderContainer(repo, plan)
-    .withDirectory(CONTAINER_LAYOUT.scripts, repo.directory("scripts"))
-    .withDirectory(CONTAINER_LAYOUT.headersRoot, tree)
-    .withDirectory(CONTAINER_LAYOUT.source, source)
-    .withWorkdir("/work");
-  for (const step of builderSteps(CONTAINER_LAYOUT, buildDirInTree, arch)) ctr = ctr.withExec(step.argv);
+  let ctr = builderWith(repo, source, tree, plan);
+  let dkms: DkmsStepInput | undefined;
+  if (pkg.kind === "dkms") {
+    dkms = { kernelRelease: pkg.file.plan.kernelRelease };
+    const paths = dkmsPaths(CONTAINER_LAYOUT.work);
+    ctr = ctr.withNewFile(paths.planEnv, pkg.planEnv).withNewFile(paths.planJson, pkg.planJson);
+  }
+  for (const step of builderSteps(CONTAINER_LAYOUT, buildDirInTree, arch, undefined, dkms))
+    ctr = ctr.withExec(step.argv);
   return ctr.directory(CONTAINER_LAYOUT.work);
+}
+
+/**
+ * The module package the source is for this kernel (core/modules/package-plan.ts, the same decision every runner
+ * makes): a Kbuild tree, or a DKMS tree whose dkms.conf is read here or, when it needs a shell, evaluated by the
+ * evaluate step in the builder image. Build scripts (PRE_BUILD/POST_BUILD) are not allowed in Dagger builds.
+ */
+export async function packageStep(
+  repo: Directory,
+  source: Directory,
+  tree: Directory,
+  plan: BuilderPlan,
+  identity: KernelIdentity,
+  buildDirInTree: string,
+): Promise<PackagePlan> {
+  const entries = await source.entries();
+  if (!entries.includes(DKMS_CONF)) return { kind: "kbuild" };
+  const dkms = { kernelRelease: identity.kernelRelease };
+  return planModulePackage(
+    {
+      dkmsConf: await source.file(DKMS_CONF).contents(),
+      kernelRelease: identity.kernelRelease,
+      arch: identity.arch,
+      work: CONTAINER_LAYOUT.work,
+      source: CONTAINER_LAYOUT.source,
+      kernelConfigText: await tree.file(`${buildDirInTree}/include/config/auto.conf`).contents(),
+      allowScripts: false,
+      disposableRoot: true,
+    },
+    (request) => {
+      const paths = dkmsPaths(CONTAINER_LAYOUT.work);
+      return builderWith(repo, source, tree, plan)
+        .withNewFile(paths.request, request)
+        .withExec(dkmsEvaluateStep(CONTAINER_LAYOUT, buildDirInTree, dkms).argv)
+        .file(paths.evaluated)
+        .contents();
+    },
+  );
 }
 
 /** The seal step; returns a directory holding the one artifact directory. */
@@ -156,7 +211,9 @@ export async function buildPipeline(
   const headers = headersStep(repo, identity, plan, options.resolution);
   const record = parseHeadersRecord(await headers.record.contents(), "headers.json");
   if (!record.ok) throw new Error(record.message);
-  const work = builderStepsIn(repo, source, headers.tree, plan, record.value.buildDir, identity.arch);
+  const buildDir = record.value.buildDir;
+  const pkg = await packageStep(repo, source, headers.tree, plan, identity, buildDir);
+  const work = builderStepsIn(repo, source, headers.tree, plan, buildDir, identity.arch, pkg);
   const driverVersion = typeof input.driverVersion === "string" ? input.driverVersion : undefined;
   return { identity, target, plan, output: sealStep(repo, source, headers, work, plan, driverVersion) };
 }

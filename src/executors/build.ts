@@ -8,14 +8,16 @@ import { loadTargets } from "../adapters/targets-fs.js";
 import { type Arch, normaliseArch } from "../core/arch.js";
 import { type BuilderPlan, identityAndTarget, planBuilder } from "../core/build/builder-plan.js";
 import { chooseExecutor, type ExecutorKind } from "../core/build/executor-choice.js";
-import { builderSteps, probeStep, type Signing } from "../core/build/steps.js";
+import { builderSteps, type DkmsStepInput, probeStep, type Signing } from "../core/build/steps.js";
 import { KmodforgeError } from "../core/errors.js";
 import type { ResolvedHeaders } from "../core/headers/types.js";
 import type { KernelIdentity } from "../core/identity.js";
+import { mentionsBuildScripts } from "../core/modules/dkms-conf.js";
 import { parseKernelConfig } from "../core/verify/gate.js";
 import type { BuildMetadata } from "../core/verify/metadata.js";
 import { defaultModuleDir, repoRoot } from "./build-scripts.js";
 import { type BuildDirs, type BuilderRunner, containerRunner, hostRunner } from "./builder-runners.js";
+import { planPackage, readDkmsConfOf } from "./plan-package.js";
 import { type PreparedHeaders, prepareHeaders } from "./prepare-headers.js";
 import { seal } from "./seal.js";
 
@@ -41,6 +43,10 @@ export interface BuildRequest {
   cacheDir?: string;
   executor?: ExecutorRequest;
   allowCompilerMismatch?: boolean;
+  /** Hard limit for each builder step (default DEFAULT_STEP_TIMEOUT_MS). */
+  stepTimeoutMs?: number;
+  /** Let a DKMS tree's PRE_BUILD/POST_BUILD run (in a builder container only). */
+  allowScripts?: boolean;
   signKey?: string;
   signCert?: string;
   hostArch?: Arch;
@@ -66,6 +72,9 @@ export interface BuildResult {
   /** The kernel build directory the modules were built against. */
   headersTree: string;
 }
+
+/** A package of dozens of modules (lttng-modules) takes tens of minutes on a busy 2-core machine. */
+export const DEFAULT_STEP_TIMEOUT_MS = 3_600_000;
 
 export function hostArch(): Arch {
   return normaliseArch(process.arch === "x64" ? "x86_64" : process.arch) ?? "x86_64";
@@ -112,6 +121,7 @@ export async function buildModule(req: BuildRequest): Promise<BuildResult> {
     ...(req.resolved ? { resolved: req.resolved } : {}),
     step,
   });
+  reportHeaderDrift(req, headers);
   const work = join(
     cacheSubdir("work", cacheDir),
     `${identity.kernelRelease}-${identity.arch}-${process.pid}-${Date.now()}`,
@@ -127,8 +137,40 @@ export async function buildModule(req: BuildRequest): Promise<BuildResult> {
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   try {
-    const runner = await step("prepare", () => pickRunner(req, identity, plan, headers, dirs, cacheDir));
-    await runBuilderSteps(runner, headers, identity, req);
+    const dkmsConf = await readDkmsConfOf(source);
+    // Build scripts never run on this host: when they are allowed and the package has some, auto takes a container.
+    const scripts = Boolean(req.allowScripts && dkmsConf !== undefined && mentionsBuildScripts(dkmsConf));
+    const runner = await step("prepare", () =>
+      pickRunner(req, identity, plan, headers, dirs, cacheDir, scripts),
+    );
+    const pkg = await step("plan", () =>
+      planPackage(
+        {
+          runner,
+          identity,
+          source,
+          work,
+          kernelBuildDir: headers.tree.buildDir,
+          buildDirInTree: headers.tree.buildDirInTree,
+          allowScripts: Boolean(req.allowScripts),
+          env: compileEnv(req),
+        },
+        dkmsConf,
+      ),
+    );
+    if (pkg.kind === "dkms") {
+      const { plan: p, evaluatedBy, shellReason } = pkg.file;
+      (req.log ?? logToStderr)(
+        `${p.package.name} ${p.package.version}: dkms.conf ${evaluatedBy === "shell" ? `evaluated by bash in the build environment (${shellReason})` : "read"}; ${p.modules.length} modules`,
+      );
+    }
+    await runBuilderSteps(
+      runner,
+      headers,
+      identity,
+      req,
+      pkg.kind === "dkms" ? { kernelRelease: identity.kernelRelease } : undefined,
+    );
     const sealed = await step("seal", () =>
       seal({
         record: headers.record,
@@ -198,8 +240,10 @@ async function pickRunner(
   headers: PreparedHeaders,
   dirs: BuildDirs,
   cacheDir: string,
+  needsContainer: boolean,
 ): Promise<BuilderRunner> {
-  const requested = req.executor ?? "auto";
+  const requested =
+    needsContainer && (req.executor ?? "auto") === "auto" ? "container" : (req.executor ?? "auto");
   const host = hostRunner(dirs);
   const hostProbe =
     requested === "container" || plan.mode === "emulated"
@@ -243,6 +287,7 @@ async function runBuilderSteps(
   headers: PreparedHeaders,
   identity: KernelIdentity,
   req: BuildRequest,
+  dkms?: DkmsStepInput,
 ): Promise<void> {
   const signing: Signing | undefined = runner.signing
     ? {
@@ -253,9 +298,12 @@ async function runBuilderSteps(
         ...runner.signing,
       }
     : undefined;
-  for (const s of builderSteps(runner.layout, headers.tree.buildDirInTree, identity.arch, signing)) {
+  for (const s of builderSteps(runner.layout, headers.tree.buildDirInTree, identity.arch, signing, dkms)) {
     const started = Date.now();
-    const r = await runner.run(s, { timeoutMs: 900_000, env: compileEnv(req) });
+    const r = await runner.run(s, {
+      timeoutMs: req.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+      env: compileEnv(req),
+    });
     req.onStep?.(s.name, Date.now() - started);
     if (r.code === 0) continue;
     const text = `${r.stderr}${r.stdout}`.trim().slice(-4000);

@@ -53,7 +53,13 @@ async function trace(runner: BuilderRunner, step: BuilderStep): Promise<void> {
 export function hostRunner(dirs: BuildDirs): BuilderRunner {
   const runner: BuilderRunner = {
     kind: "host",
-    layout: { scripts: scriptsDir(), headersRoot: dirs.headersRoot, source: dirs.source, work: dirs.work },
+    layout: {
+      scripts: scriptsDir(),
+      headersRoot: dirs.headersRoot,
+      source: dirs.source,
+      work: dirs.work,
+      root: "host",
+    },
     ...(dirs.signing ? { signing: dirs.signing } : {}),
     run: async (step, options) => {
       await trace(runner, step);

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { verifyModuleSignature } from "../adapters/module-signature.js";
@@ -9,8 +10,9 @@ import { modinfoTag, readModuleElf } from "../core/elf-modinfo.js";
 import { KmodforgeError, VerifyFailedError } from "../core/errors.js";
 import { sha256Hex } from "../core/hash.js";
 import { type KernelIdentity, parseIdentity } from "../core/identity.js";
+import { dkmsPaths, type PlanFile, parsePlanJson } from "../core/modules/plan-files.js";
 import { compilerFor, type VersionTarget } from "../core/targets.js";
-import { type CheckResult, runVerifyChecks } from "../core/verify/gate.js";
+import { type CheckResult, packageExports, runVerifyChecks } from "../core/verify/gate.js";
 import {
   type BuildMetadata,
   buildMetadata,
@@ -49,9 +51,56 @@ export interface SealResult {
 interface BuiltModule {
   name: string;
   version?: string;
+  /** Its file under the work directory's modules/ (and, compressed, packaged/). */
+  file: string;
   location: string;
   bytes: Buffer;
   checks: CheckResult[];
+}
+
+interface ListedModule {
+  file: string;
+  location: string;
+}
+
+/** modules.list: per module its file under modules/, a tab, its path relative to the build directory. */
+export function parseModulesList(text: string): ListedModule[] {
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const m = /^([A-Za-z0-9][A-Za-z0-9_.+-]*\.ko)\t([^\t]+)$/.exec(line);
+      if (!m)
+        throw new KmodforgeError("COMPILE_FAILED", `modules.list: unexpected line ${JSON.stringify(line)}`);
+      return { file: m[1]!, location: m[2]! };
+    });
+}
+
+/** A DKMS build's plan, when the work directory has one: the modules the package must yield. */
+async function readPlan(work: string): Promise<PlanFile | undefined> {
+  const path = dkmsPaths(work).planJson;
+  if (!existsSync(path)) return undefined;
+  const parsed = parsePlanJson(await readFile(path, "utf8"));
+  if (!parsed.ok) throw new KmodforgeError("INVALID_INPUT", parsed.message);
+  return parsed.value;
+}
+
+/** Every module dkms.conf declares for this kernel is there, and nothing else: nothing disappears silently. */
+function checkDeclared(listed: readonly ListedModule[], plan: PlanFile): void {
+  const files = new Set(listed.map((m) => m.file));
+  const missing = plan.plan.modules.filter((m) => !files.has(`${m.destName}.ko`));
+  if (missing.length)
+    throw new KmodforgeError(
+      "COMPILE_FAILED",
+      `dkms.conf declares ${missing.map((m) => `${m.builtName} (${m.location}${m.builtName}.ko)`).join(", ")}, which the build did not produce`,
+    );
+  const declared = new Set(plan.plan.modules.map((m) => `${m.destName}.ko`));
+  const extra = listed.filter((m) => !declared.has(m.file));
+  if (extra.length)
+    throw new KmodforgeError(
+      "COMPILE_FAILED",
+      `the build listed modules dkms.conf does not declare: ${extra.map((m) => m.location).join(", ")}`,
+    );
 }
 
 function identityOf(record: HeadersRecord): KernelIdentity {
@@ -65,6 +114,7 @@ async function gateModules(
   record: HeadersRecord,
   work: string,
   identity: KernelIdentity,
+  plan: PlanFile | undefined,
 ): Promise<BuiltModule[]> {
   const tree = join(record.treeRoot, record.buildDir);
   const [kernelConfig, symvers, list] = await Promise.all([
@@ -72,17 +122,26 @@ async function gateModules(
     readFile(join(tree, "Module.symvers"), "utf8"),
     readFile(join(work, "modules.list"), "utf8"),
   ]);
-  const locations = list.split("\n").filter(Boolean);
-  if (locations.length === 0) throw new KmodforgeError("COMPILE_FAILED", "the build produced no module");
+  const listed = parseModulesList(list);
+  if (listed.length === 0) throw new KmodforgeError("COMPILE_FAILED", "the build produced no module");
+  if (plan) checkDeclared(listed, plan);
+  const read = await Promise.all(
+    listed.map(async ({ file, location }) => ({
+      file,
+      location,
+      bytes: await readFile(join(work, "modules", file)),
+    })),
+  );
+  const exports = packageExports(read.map((m) => ({ name: m.file, bytes: m.bytes })));
   const modules: BuiltModule[] = [];
-  for (const location of locations) {
-    const bytes = await readFile(join(work, "modules", basename(location)));
+  for (const { file, location, bytes } of read) {
     const checks = runVerifyChecks({
       module: bytes,
       kernelRelease: identity.kernelRelease,
       arch: identity.arch,
       kernelConfig,
       symvers,
+      packageExports: exports,
     });
     const failed = checks.find((c) => !c.ok);
     if (failed)
@@ -90,8 +149,9 @@ async function gateModules(
     const info = readModuleElf(bytes);
     const version = modinfoTag(info, "version");
     modules.push({
-      name: modinfoTag(info, "name") ?? basename(location, ".ko"),
+      name: modinfoTag(info, "name") ?? basename(file, ".ko"),
       ...(version ? { version } : {}),
+      file,
       location,
       bytes,
       checks,
@@ -113,10 +173,12 @@ async function cacheKeyOf(req: SealRequest, identity: KernelIdentity): Promise<s
 
 export async function seal(req: SealRequest): Promise<SealResult> {
   const identity = identityOf(req.record);
-  const built = await gateModules(req.record, req.work, identity);
+  const plan = await readPlan(req.work);
+  const built = await gateModules(req.record, req.work, identity, plan);
   const names = namePackage({
     modules: built,
     identity: { ...identity, driverVersion: undefined },
+    ...(plan ? { declared: plan.plan.package } : {}),
     sourceDirName: basename(req.source),
     ...(req.driverVersion ? { driverVersion: req.driverVersion } : {}),
   });
@@ -128,9 +190,8 @@ export async function seal(req: SealRequest): Promise<SealResult> {
     const modules: ModuleFile[] = [];
     for (const m of built) {
       const file = moduleFiles.get(m.name)!;
-      const packaged = join(req.work, "packaged", `${basename(m.location)}.xz`);
-      if (req.signCert)
-        await verifySigned(join(req.work, "packaged", `${basename(m.location)}.signed`), req.signCert);
+      const packaged = join(req.work, "packaged", `${m.file}.xz`);
+      if (req.signCert) await verifySigned(join(req.work, "packaged", `${m.file}.signed`), req.signCert);
       await copyFile(packaged, join(staging, file));
       const bytes = await readFile(join(staging, file));
       modules.push({
@@ -154,7 +215,19 @@ export async function seal(req: SealRequest): Promise<SealResult> {
         flavour: identity.flavour,
         upstreamVersion: identity.upstreamVersion,
       },
-      package: { name: names.value.packageName, version: names.value.packageVersion, kind: "kbuild" },
+      package: {
+        name: names.value.packageName,
+        version: names.value.packageVersion,
+        kind: plan ? "dkms" : "kbuild",
+        ...(plan?.plan.excludedModules.length
+          ? {
+              excludedModules: plan.plan.excludedModules.map((e) => ({
+                name: e.module.builtName,
+                rule: e.rule,
+              })),
+            }
+          : {}),
+      },
       driverVersion: names.value.driverVersion,
       modules,
       compiler: {

@@ -5,8 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTargets } from "../../src/adapters/targets-fs.js";
 import { ARCH_FACTS, type Arch } from "../../src/core/arch.js";
 import { identityAndTarget, planBuilder } from "../../src/core/build/builder-plan.js";
-import { builderSteps, CONTAINER_LAYOUT } from "../../src/core/build/steps.js";
+import { builderSteps, CONTAINER_LAYOUT, dkmsEvaluateStep } from "../../src/core/build/steps.js";
+import { dkmsPresets } from "../../src/core/modules/package-plan.js";
+import { dkmsPaths, parsePlanJson, renderRequest } from "../../src/core/modules/plan-files.js";
 import { adapterFor } from "../../src/distros/registry.js";
+import { evaluatedOutput } from "../modules/support.js";
 import {
   type Captured,
   type CapturedStep,
@@ -36,7 +39,13 @@ interface Case {
   /** The kernel build directory inside the extracted headers, as the headers step would report it. */
   buildDir: string;
   mode: "native" | "cross" | "emulated";
+  /** A DKMS tree: its dkms.conf, and what the evaluate step prints when the file needs a shell. */
+  dkms?: { conf: string; evaluated?: string };
 }
+
+const dkmsFixture = (name: string) => readFileSync(join(FIXTURES, "../dkms", `${name}.conf`), "utf8");
+/** A kernel configuration the DKMS cases plan against. */
+const KERNEL_CONFIG = "CONFIG_ACPI=y\nCONFIG_NET=y\nCONFIG_VIDEO_DEV=m\n";
 
 const CASES: Case[] = [
   {
@@ -156,7 +165,40 @@ const CASES: Case[] = [
     buildDir: "usr/src/kernels/6.1.38-59.109.amzn2023.aarch64",
     mode: "emulated",
   },
+  {
+    name: "debian-amd64-dkms-v4l2loopback",
+    kernel: "6.1.0-57-amd64",
+    distro: "debian",
+    version: "12",
+    arch: "x86_64",
+    buildDir: "usr/src/linux-headers-6.1.0-57-amd64",
+    mode: "native",
+    dkms: {
+      conf: dkmsFixture("v4l2loopback-dkms"),
+      // What bash makes of it in the build environment (the real script, run on this host for the fake engine).
+      evaluated: evaluatedOutput(dkmsFixture("v4l2loopback-dkms")),
+    },
+  },
+  {
+    name: "debian-arm64-dkms-jool",
+    kernel: "6.1.0-57-arm64",
+    distro: "debian",
+    version: "12",
+    arch: "aarch64",
+    buildDir: "usr/src/linux-headers-6.1.0-57-arm64",
+    mode: "cross",
+    dkms: { conf: dkmsFixture("jool-dkms") },
+  },
 ];
+
+/** What the fake engine answers for a file's contents: the case's DKMS files, or the headers record. */
+function contentsFor(c: Case, chain: CapturedStep[]): string {
+  const path = String(chain.filter((s) => s.field === "file").at(-1)?.args.path ?? "");
+  if (c.dkms && path === "dkms.conf") return c.dkms.conf;
+  if (c.dkms && path.endsWith("include/config/auto.conf")) return KERNEL_CONFIG;
+  if (c.dkms?.evaluated && path === dkmsPaths(CONTAINER_LAYOUT.work).evaluated) return c.dkms.evaluated;
+  return record(c);
+}
 
 /** The headers record the CLI container would write for a case. */
 function record(c: Case): string {
@@ -184,7 +226,9 @@ beforeAll(async () => {
       return id;
     }
     if (leaf === "defaultPlatform") return "linux/amd64";
-    if (leaf === "contents" && current) return record(current);
+    if (leaf === "contents" && current) return contentsFor(current, chain);
+    // The source directory's own listing (a DKMS tree has dkms.conf), else the artifact directory's.
+    if (leaf === "entries" && chain.length === 2 && current?.dkms) return ["Makefile", "dkms.conf"];
     if (leaf === "entries") return ["kmodforge__sample_1.0.0_debian-12_x86-64_6.1.0-57-amd64"];
     return null;
   });
@@ -260,9 +304,57 @@ describe("build pipeline sent to the engine", () => {
       ]);
       // The builder's exec lines are exactly the steps the container executor runs for this kernel.
       const execs = argsOf(builder, "withExec").map((a) => a.args);
-      expect(execs).toEqual(builderSteps(CONTAINER_LAYOUT, c.buildDir, identity.arch).map((s) => s.argv));
+      const dkms = c.dkms ? { kernelRelease: c.kernel } : undefined;
+      expect(execs).toEqual(
+        builderSteps(CONTAINER_LAYOUT, c.buildDir, identity.arch, undefined, dkms).map((s) => s.argv),
+      );
     },
   );
+
+  it("a DKMS tree: dkms.conf that needs a shell is evaluated by the evaluate step in the builder image", () => {
+    const c = CASES.find((x) => x.name === "debian-amd64-dkms-v4l2loopback")!;
+    const docs = byCase.get(c.name) ?? [];
+    const paths = dkmsPaths(CONTAINER_LAYOUT.work);
+    const evaluate = docs.find((d) =>
+      d.chain.some((s) => s.field === "file" && s.args.path === paths.evaluated),
+    );
+    expect(evaluate).toBeDefined();
+    const chain = evaluate!.chain;
+    expect(argsOf(chain, "withExec").map((a) => a.args)).toEqual([
+      dkmsEvaluateStep(CONTAINER_LAYOUT, c.buildDir, { kernelRelease: c.kernel }).argv,
+    ]);
+    expect(argsOf(chain, "withNewFile")).toEqual([
+      {
+        path: paths.request,
+        contents: renderRequest(dkmsPresets({ kernelRelease: c.kernel, arch: c.arch, ...CONTAINER_LAYOUT })),
+      },
+    ]);
+    // The builder gets the plan the TypeScript side made from the evaluated values.
+    const builder = builderPart(finalChain(c.name));
+    const files = argsOf(builder, "withNewFile");
+    expect(files.map((f) => f.path)).toEqual([paths.planEnv, paths.planJson]);
+    const plan = parsePlanJson(String(files[1]!.contents));
+    expect(plan.ok && plan.value).toMatchObject({
+      evaluatedBy: "shell",
+      plan: {
+        package: { name: "v4l2loopback", version: "0.12.7" },
+        modules: [{ builtName: "v4l2loopback" }],
+      },
+    });
+  });
+
+  it("a DKMS tree of plain assignments is read without an evaluate step", () => {
+    const docs = byCase.get("debian-arm64-dkms-jool") ?? [];
+    const all = docs.map((d) => renderChain(d.chain)).join("\n");
+    expect(all).not.toContain("dkms-evaluate.sh");
+    const builder = builderPart(finalChain("debian-arm64-dkms-jool"));
+    const plan = parsePlanJson(String(argsOf(builder, "withNewFile")[1]!.contents));
+    expect(plan.ok && plan.value.plan.modules.map((m) => m.builtName)).toEqual([
+      "jool_common",
+      "jool",
+      "jool_siit",
+    ]);
+  });
 
   it("the TypeScript steps run the kmodforge CLI in the CLI image", () => {
     const chain = finalChain("debian-arm64");

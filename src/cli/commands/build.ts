@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander";
 import { defaultCacheRoot } from "../../adapters/cache-dir.js";
-import { InvalidInputError } from "../../core/errors.js";
+import { EXIT_CODES, InvalidInputError, KmodforgeError } from "../../core/errors.js";
 import { buildModule, type ExecutorRequest } from "../../executors/build.js";
 
 /** `kmodforge build`: one kernel identity → a verified, packaged module package. */
@@ -9,8 +9,10 @@ export function registerBuild(program: Command): void {
     .command("build")
     .description(
       "Build the module package for one kernel: resolve → fetch → extract headers → compile → package → verify and seal. " +
+        "The source is a plain Kbuild tree or a DKMS tree (with dkms.conf; see docs/modules.md). " +
         "Writes <out>/<artifact>/ with one .ko.xz per module, metadata.json, SHA256SUMS and build.log. " +
-        "The compile runs on this host when it has the kernel's compiler, else in the kernel's builder image (podman).",
+        "The compile runs on this host when it has the kernel's compiler, else in the kernel's builder image (podman). " +
+        `A kernel the package's BUILD_EXCLUSIVE rules leave out is not built: the rule is printed and the exit code is ${EXIT_CODES.BUILD_EXCLUDED}.`,
     )
     .requiredOption("--kernel <release>", "kernel release as uname -r prints it, e.g. 6.1.0-18-amd64")
     .requiredOption(
@@ -23,7 +25,10 @@ export function registerBuild(program: Command): void {
       "--driver-version <version>",
       "version recorded in the artifact names (default: the package's version, e.g. MODULE_VERSION)",
     )
-    .option("--source <dir>", "module source directory (default: the sample module in kernel-module/)")
+    .option(
+      "--source <dir>",
+      "module source: a Kbuild tree or a DKMS tree with dkms.conf (default: the sample module in kernel-module/)",
+    )
     .option("--out <dir>", "output directory", "out")
     .addOption(
       new Option(
@@ -33,6 +38,7 @@ export function registerBuild(program: Command): void {
         .choices(["auto", "host", "container"])
         .default("auto"),
     )
+    .option("--step-timeout <minutes>", "hard limit for the compile and package steps", "60")
     .option("--targets <dir>", "targets policy directory (default: the repository's targets/)")
     .option(
       "--cache-dir <dir>",
@@ -41,6 +47,10 @@ export function registerBuild(program: Command): void {
     .option(
       "--allow-compiler-mismatch",
       "build even when the compiler's major version differs from the kernel's",
+    )
+    .option(
+      "--allow-scripts",
+      "let dkms.conf's PRE_BUILD/POST_BUILD run (always in the kernel's builder container, never on this host)",
     )
     .option("--sign-key <file>", "private key for sign-file (signs before compression)")
     .option("--sign-cert <file>", "X.509 certificate matching --sign-key")
@@ -56,7 +66,18 @@ export function registerBuild(program: Command): void {
           },
         ]);
       }
-      const result = await buildModule({
+      const minutes = Number(opts.stepTimeout);
+      if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60)
+        throw new InvalidInputError([
+          {
+            field: "step-timeout",
+            given: String(opts.stepTimeout),
+            expected: "minutes between 0 and 1440",
+            message: `--step-timeout: expected minutes between 0 and 1440, got ${JSON.stringify(opts.stepTimeout)}`,
+          },
+        ]);
+      const request = {
+        stepTimeoutMs: minutes * 60_000,
         kernelRelease: opts.kernel,
         distro: opts.distro,
         distroVersion: opts.distroVersion,
@@ -68,9 +89,23 @@ export function registerBuild(program: Command): void {
         ...(opts.targets ? { targetsDir: opts.targets } : {}),
         ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
         ...(opts.allowCompilerMismatch ? { allowCompilerMismatch: true } : {}),
+        ...(opts.allowScripts ? { allowScripts: true } : {}),
         ...(opts.signKey ? { signKey: opts.signKey, signCert: opts.signCert } : {}),
-        onStep: opts.json ? undefined : (step, ms) => process.stderr.write(`  ${step.padEnd(8)} ${ms} ms\n`),
-      });
+        onStep: opts.json
+          ? undefined
+          : (step: string, ms: number) => process.stderr.write(`  ${step.padEnd(8)} ${ms} ms\n`),
+      };
+      let result: Awaited<ReturnType<typeof buildModule>>;
+      try {
+        result = await buildModule(request);
+      } catch (err) {
+        // An excluded kernel is an outcome, not a failure: with --json it is the result.
+        if (opts.json && err instanceof KmodforgeError && err.code === "BUILD_EXCLUDED")
+          process.stdout.write(
+            `${JSON.stringify({ status: "excluded", message: err.message, ...err.details }, null, 2)}\n`,
+          );
+        throw err;
+      }
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else {
         const m = result.metadata;

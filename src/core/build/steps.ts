@@ -1,4 +1,5 @@
 import type { Arch } from "../arch.js";
+import { dkmsPaths } from "../modules/plan-files.js";
 
 /**
  * The builder steps of a module build as command lines. Every runner executes exactly these: the host runner with
@@ -7,6 +8,12 @@ import type { Arch } from "../arch.js";
  *
  *   compile  scripts/compile-module.sh <kernel build dir> <module source> <work> <arch>
  *   package  scripts/package-modules.sh <work> [<sign-file> <hash> <key> <cert>]
+ *
+ * A DKMS tree's steps run inside scripts/dkms-env.sh (the build environment DKMS gives a package: /lib/modules/<k>/
+ * build, `uname -r`), in a builder container's own root or, on a host, in a private mount namespace:
+ *   evaluate dkms-env.sh … -- bash scripts/dkms-evaluate.sh <source>/dkms.conf <request> <evaluated>
+ *            (only when dkms.conf needs a shell)
+ *   compile  dkms-env.sh … -- scripts/compile-module.sh --dkms-plan <plan> <kernel build dir> <source> <work> <arch>
  *
  * The steps around them — headers (resolve, fetch, extract) and seal (verify gate, metadata, SHA256SUMS) — are
  * TypeScript (`kmodforge headers`, `kmodforge seal`), run by the runner's own kmodforge process or, in Dagger, by the
@@ -22,6 +29,11 @@ export interface BuildLayout {
   source: string;
   /** Where compile writes the build, the modules and the logs, and package the compressed modules. */
   work: string;
+  /**
+   * `disposable`: the steps run in a root file system of their own (a container), which a DKMS build environment
+   * may write to; `host`: this machine's, which a DKMS build only ever sees through a private mount namespace.
+   */
+  root: "disposable" | "host";
 }
 
 /** The layout inside builder and CLI containers (container executor and Dagger alike). */
@@ -30,6 +42,7 @@ export const CONTAINER_LAYOUT: BuildLayout = {
   headersRoot: "/work/headers",
   source: "/work/src",
   work: "/work/out",
+  root: "disposable",
 };
 
 /** Where signing material sits inside a container. */
@@ -43,8 +56,13 @@ export interface Signing {
 }
 
 export interface BuilderStep {
-  name: "probe" | "compile" | "package";
+  name: "probe" | "evaluate" | "compile" | "package";
   argv: string[];
+}
+
+/** A DKMS tree's build, for the kernel it targets. */
+export interface DkmsStepInput {
+  kernelRelease: string;
 }
 
 const join = (...parts: string[]) => parts.join("/").replace(/\/+/g, "/");
@@ -68,18 +86,55 @@ export function probeStep(layout: BuildLayout, buildDirInTree: string, arch: Arc
   };
 }
 
-export function compileStep(layout: BuildLayout, buildDirInTree: string, arch: Arch): BuilderStep {
+/** The prefix that runs a command in DKMS's build environment (scripts/dkms-env.sh). */
+function inDkmsEnv(layout: BuildLayout, buildDirInTree: string, dkms: DkmsStepInput): string[] {
+  return [
+    "sh",
+    join(layout.scripts, "dkms-env.sh"),
+    layout.root === "disposable" ? "disposable-root" : "private-mounts",
+    dkms.kernelRelease,
+    kernelBuildDir(layout, buildDirInTree),
+    layout.work,
+    "--",
+  ];
+}
+
+/** Evaluates a dkms.conf that needs a shell, in the build environment (writes dkmsPaths(work).evaluated). */
+export function dkmsEvaluateStep(
+  layout: BuildLayout,
+  buildDirInTree: string,
+  dkms: DkmsStepInput,
+): BuilderStep {
+  const paths = dkmsPaths(layout.work);
   return {
-    name: "compile",
+    name: "evaluate",
     argv: [
-      "sh",
-      join(layout.scripts, "compile-module.sh"),
-      kernelBuildDir(layout, buildDirInTree),
-      layout.source,
-      layout.work,
-      arch,
+      ...inDkmsEnv(layout, buildDirInTree, dkms),
+      "bash",
+      join(layout.scripts, "dkms-evaluate.sh"),
+      join(layout.source, "dkms.conf"),
+      paths.request,
+      paths.evaluated,
     ],
   };
+}
+
+export function compileStep(
+  layout: BuildLayout,
+  buildDirInTree: string,
+  arch: Arch,
+  dkms?: DkmsStepInput,
+): BuilderStep {
+  const compile = [
+    "sh",
+    join(layout.scripts, "compile-module.sh"),
+    ...(dkms ? ["--dkms-plan", dkmsPaths(layout.work).planEnv] : []),
+    kernelBuildDir(layout, buildDirInTree),
+    layout.source,
+    layout.work,
+    arch,
+  ];
+  return { name: "compile", argv: dkms ? [...inDkmsEnv(layout, buildDirInTree, dkms), ...compile] : compile };
 }
 
 export function packageStep(layout: BuildLayout, buildDirInTree: string, signing?: Signing): BuilderStep {
@@ -94,12 +149,16 @@ export function packageStep(layout: BuildLayout, buildDirInTree: string, signing
   return { name: "package", argv: ["sh", join(layout.scripts, "package-modules.sh"), layout.work, ...sign] };
 }
 
-/** The builder steps of one build, in order. */
+/**
+ * The builder steps of one build after planning, in order (a DKMS tree's evaluate step, when it needs one, comes
+ * before planning: dkmsEvaluateStep).
+ */
 export function builderSteps(
   layout: BuildLayout,
   buildDirInTree: string,
   arch: Arch,
   signing?: Signing,
+  dkms?: DkmsStepInput,
 ): BuilderStep[] {
-  return [compileStep(layout, buildDirInTree, arch), packageStep(layout, buildDirInTree, signing)];
+  return [compileStep(layout, buildDirInTree, arch, dkms), packageStep(layout, buildDirInTree, signing)];
 }

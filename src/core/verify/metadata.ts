@@ -71,6 +71,8 @@ export const metadataSchema = z.object({
     name: z.string().min(1),
     version: z.string().min(1),
     kind: z.enum(["kbuild", "dkms"]),
+    /** Modules dkms.conf declares that a per-module BUILD_EXCLUSIVE rule leaves out for this kernel. */
+    excludedModules: z.array(z.object({ name: z.string().min(1), rule: z.string() })).optional(),
   }),
   driverVersion: z.string().min(1),
   modules: z.array(moduleFileSchema).min(1),

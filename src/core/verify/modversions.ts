@@ -51,3 +51,12 @@ export function parseSymvers(text: string): CrcTable {
 }
 
 export const hexCrc = (crc: number): string => `0x${crc.toString(16).padStart(8, "0")}`;
+
+/**
+ * The symbols a module exports (the names in its `__ksymtab_strings`). A package of several modules imports some
+ * of them from its own modules rather than from the kernel.
+ */
+export function exportedSymbols(layout: ElfLayout): Set<string> {
+  const strings = sectionBytes(layout, "__ksymtab_strings");
+  return new Set(strings ? strings.toString("latin1").split("\0").filter(Boolean) : []);
+}
