@@ -7,6 +7,7 @@
 import { argument, type Directory, dag, type File, func, object, type Secret } from "@dagger.io/dagger";
 import { loadTargets } from "./adapters/targets-fs.js";
 import { identityAndTarget } from "./core/build/builder-plan.js";
+import { KmodforgeError } from "./core/errors.js";
 import { settleLimited } from "./core/limiter.js";
 import { archOfPlatform, buildPipeline } from "./dagger/build-pipeline.js";
 import { type CliSecrets, cliContainer, runCli } from "./dagger/cli-container.js";
@@ -296,7 +297,14 @@ export class Kmodforge {
       if (s.status === "fulfilled") {
         out = out.withDirectory(id, s.value.output);
         report.push({ id, ok: true, mode: s.value.plan.mode, problems: [] });
-      } else report.push({ id, ok: false, problems: [failureText(s.reason)] });
+      } else if (s.reason instanceof KmodforgeError && s.reason.code === "BUILD_EXCLUDED")
+        report.push({
+          id,
+          ok: true,
+          excluded: String(s.reason.details.rule ?? s.reason.message),
+          problems: [],
+        });
+      else report.push({ id, ok: false, problems: [failureText(s.reason)] });
     });
     return out.withFile("report.json", reportFile(report));
   }

@@ -8,6 +8,8 @@ import { commitOps } from "./sweep-state.js";
 
 export interface BuildReport {
   built: number;
+  /** Left out by the package's build-exclusive rules: recorded as `excluded`, not failures. */
+  excluded: number;
   failed: number;
   failures: Array<{ id: string; reason: string; detail: string }>;
 }
@@ -24,7 +26,7 @@ export async function buildEntries(
   log: (l: string) => void,
   jobs = 1,
 ): Promise<BuildReport> {
-  const report: BuildReport = { built: 0, failed: 0, failures: [] };
+  const report: BuildReport = { built: 0, excluded: 0, failed: 0, failures: [] };
   let started = 0;
   const settled = await settleLimited(entries, jobs, async (entry) => {
     log(`build ${++started}/${entries.length}: ${entry.id}`);
@@ -41,6 +43,11 @@ export async function buildEntries(
         outcome: "built",
         ...(r.artifact ? { artifact: r.artifact } : {}),
       };
+    } else if (r.code === "BUILD_EXCLUDED") {
+      report.excluded++;
+      const rule = r.rule ?? r.detail;
+      log(`excluded: ${entry.id}: ${rule}`);
+      op = { op: "result", id: entry.id, cacheKey: entry.cacheKey, at, outcome: "excluded", rule };
     } else {
       const reason = classifyFailure(r.code);
       report.failed++;

@@ -13,8 +13,11 @@ export interface FanOutEntry {
 
 export interface EntryReport {
   id: string;
+  /** Built, or excluded (not a failure). */
   ok: boolean;
   mode?: string;
+  /** The build-exclusive rule that leaves this kernel out (dkms.conf BUILD_EXCLUSIVE_*); nothing was built. */
+  excluded?: string;
   problems: string[];
 }
 
@@ -30,7 +33,12 @@ export function parseKernelList(kernels: readonly string[]): FanOutEntry[] {
 }
 
 export function reportFile(report: EntryReport[]): File {
-  const body = { ok: report.every((r) => r.ok), built: report.filter((r) => r.ok).length, entries: report };
+  const body = {
+    ok: report.every((r) => r.ok),
+    built: report.filter((r) => r.ok && !r.excluded).length,
+    excluded: report.filter((r) => r.excluded).length,
+    entries: report,
+  };
   return dag
     .directory()
     .withNewFile("report.json", `${JSON.stringify(body, null, 2)}\n`)

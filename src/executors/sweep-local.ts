@@ -2,16 +2,21 @@ import { KmodforgeError } from "../core/errors.js";
 import type { MatrixEntry } from "../core/sweep/types.js";
 import { buildModule, type ExecutorRequest } from "./build.js";
 
-/** Builds one matrix entry on this machine; failures come back classified by their error code. */
+/**
+ * Builds one matrix entry on this machine; failures come back classified by their error code (BUILD_EXCLUDED, with
+ * its rule, is the package's build-exclusive rules leaving the kernel out — not a failure).
+ */
 export type EntryBuilder = (
   entry: MatrixEntry,
-) => Promise<{ ok: true; artifact: string } | { ok: false; code?: string; detail: string }>;
+) => Promise<{ ok: true; artifact: string } | { ok: false; code?: string; detail: string; rule?: string }>;
 
 export interface LocalBuilderOptions {
   /** Module source directory (default: the sample module). */
   moduleDir?: string;
   /** Where built artifacts go. */
   outDir: string;
+  /** Let a DKMS tree's PRE_BUILD/POST_BUILD run (in a builder container). */
+  allowScripts?: boolean;
   /** host, container or auto (per entry: the host when it has the kernel's compiler, else a container). */
   executor: ExecutorRequest;
   targetsDir?: string;
@@ -31,6 +36,7 @@ export function localBuilder(options: LocalBuilderOptions): EntryBuilder {
         outDir: options.outDir,
         executor: options.executor,
         ...(options.moduleDir ? { moduleDir: options.moduleDir } : {}),
+        ...(options.allowScripts ? { allowScripts: true } : {}),
         ...(options.targetsDir ? { targetsDir: options.targetsDir } : {}),
         ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
         ...(options.log ? { log: options.log } : {}),
@@ -39,7 +45,13 @@ export function localBuilder(options: LocalBuilderOptions): EntryBuilder {
       return { ok: true, artifact: result.artifactDir };
     } catch (err) {
       const code = err instanceof KmodforgeError ? err.code : undefined;
-      return { ok: false, ...(code ? { code } : {}), detail: (err as Error).message };
+      const rule = err instanceof KmodforgeError ? err.details.rule : undefined;
+      return {
+        ok: false,
+        ...(code ? { code } : {}),
+        detail: (err as Error).message,
+        ...(typeof rule === "string" ? { rule } : {}),
+      };
     }
   };
 }

@@ -205,7 +205,10 @@ describe("report model", () => {
 
 describe("statuses, history and statistics", () => {
   it("maps every state record to a status; another cache key means a rebuild is due", () => {
-    const rec = (status: "built" | "failed" | "pending", reason?: "headers-unavailable" | "unknown") => ({
+    const rec = (
+      status: "built" | "failed" | "pending" | "excluded",
+      reason?: "headers-unavailable" | "unknown",
+    ) => ({
       cacheKey: "k",
       status,
       at: at(0),
@@ -226,6 +229,7 @@ describe("statuses, history and statistics", () => {
     expect(cellStatus(undefined, rec("failed", "headers-unavailable"))).toEqual({
       status: "headers-unavailable",
     });
+    expect(cellStatus({ cacheKey: "k" }, rec("excluded"))).toEqual({ status: "excluded" });
   });
 
   it("samples at most n generations, always the first and the newest", () => {

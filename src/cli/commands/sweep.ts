@@ -93,7 +93,11 @@ export function registerSweep(program: Command): void {
     .option("--build-chunk <ref>", "build one stored chunk (chunks/<set>#<i>) locally and record the results")
     .option(
       "--module-dir <dir>",
-      "module source to build and digest into every cache key (default: the sample module in kernel-module/)",
+      "module source to build and digest into every cache key: a Kbuild tree or a DKMS tree (default: the sample module in kernel-module/)",
+    )
+    .option(
+      "--allow-scripts",
+      "let dkms.conf's PRE_BUILD/POST_BUILD run (in the kernel's builder container, never on this host)",
     )
     .option("--artifacts <dir>", "output directory for local builds", ".kmodforge/artifacts")
     .option(
@@ -114,6 +118,7 @@ export function registerSweep(program: Command): void {
           outDir: opts.artifacts,
           executor: opts.executor === "local" ? "auto" : opts.executor,
           ...(opts.moduleDir ? { moduleDir: opts.moduleDir } : {}),
+          ...(opts.allowScripts ? { allowScripts: true } : {}),
           ...(opts.targets ? { targetsDir: opts.targets } : {}),
           log,
         });
@@ -127,7 +132,7 @@ export function registerSweep(program: Command): void {
         printResult(
           opts.json,
           { chunk: opts.buildChunk, entries: chunk.entries.length, ...r },
-          `chunk ${opts.buildChunk}: built ${r.built}, failed ${r.failed}`,
+          `chunk ${opts.buildChunk}: built ${r.built}, excluded ${r.excluded}, failed ${r.failed}`,
         );
         if (r.failed > 0) process.exitCode = EXIT_CODES.COMPILE_FAILED;
         return;
@@ -179,7 +184,7 @@ export function registerSweep(program: Command): void {
         printResult(
           opts.json,
           { ...base, ...r },
-          `sweep: ${work.length} to build in ${set.chunks.length} chunks; built ${r.built}, failed ${r.failed}`,
+          `sweep: ${work.length} to build in ${set.chunks.length} chunks; built ${r.built}, excluded ${r.excluded}, failed ${r.failed}`,
         );
         if (r.failed > 0) process.exitCode = EXIT_CODES.COMPILE_FAILED;
         return;

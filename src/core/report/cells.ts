@@ -78,8 +78,10 @@ export function cellStatus(
       return { status: "pending", pendingWhy: "queued" };
     case "failed":
       return { status: state.failure?.reason === "headers-unavailable" ? "headers-unavailable" : "failed" };
+    case "excluded":
+      return { status: "excluded" };
     default: {
-      // A state status this report does not know yet (e.g. build-exclusive outcomes) must be mapped here.
+      // A state status this report does not know yet must be mapped here.
       const unknown: never = state.status;
       throw new Error(`unmapped sweep state status ${String(unknown)}`);
     }
@@ -124,6 +126,7 @@ export function buildCell(
           nextRetryAt: state.failure.nextRetryAt,
         }
       : {}),
+    ...(status === "excluded" && state?.exclusion ? { rule: state.exclusion.rule } : {}),
     ...(state ? { recordedAt: state.at } : {}),
     ...(firstSeen ? { firstSeen } : {}),
     ...(builtAt ? { builtAt } : {}),

@@ -8,7 +8,14 @@ import type { Matrix, MatrixEntry } from "./types.js";
  */
 export type DiffMode = "changed" | "force" | "only-failed";
 
-export type EntryClass = "added" | "changed" | "unchanged" | "failed-retry" | "failed-waiting" | "pending";
+export type EntryClass =
+  | "added"
+  | "changed"
+  | "unchanged"
+  | "excluded"
+  | "failed-retry"
+  | "failed-waiting"
+  | "pending";
 
 export interface DiffOptions {
   mode?: DiffMode;
@@ -25,6 +32,8 @@ export interface MatrixDiff {
   added: string[];
   changed: string[];
   unchanged: string[];
+  /** Left out by the package's build-exclusive rules for this cache key: built again only when the key changes. */
+  excluded: string[];
   removed: string[];
   /** Failed with this cache key before and due for a retry. */
   failedRetry: string[];
@@ -46,6 +55,7 @@ export function classifyEntry(
   if (!prev) return "added";
   if (prev.cacheKey !== entry.cacheKey) return "changed";
   if (prev.status === "built") return "unchanged";
+  if (prev.status === "excluded") return "excluded";
   if (prev.status === "pending")
     return Date.parse(prev.at) + pendingTimeoutMs <= now.getTime() ? "failed-retry" : "pending";
   const due = ignoreBackoff || !prev.failure || Date.parse(prev.failure.nextRetryAt) <= now.getTime();
@@ -62,11 +72,21 @@ export function diffMatrix(
     added: [],
     changed: [],
     unchanged: [],
+    excluded: [],
     removed: [],
     failedRetry: [],
     failedWaiting: [],
     pending: [],
     work: [],
+  };
+  const buckets: Record<EntryClass, string[]> = {
+    added: d.added,
+    changed: d.changed,
+    unchanged: d.unchanged,
+    excluded: d.excluded,
+    pending: d.pending,
+    "failed-retry": d.failedRetry,
+    "failed-waiting": d.failedWaiting,
   };
   const inMatrix = new Set<string>();
   for (const entry of matrix.entries) {
@@ -78,19 +98,7 @@ export function diffMatrix(
       options.ignoreBackoff,
       options.pendingTimeoutMs,
     );
-    const bucket =
-      cls === "added"
-        ? d.added
-        : cls === "changed"
-          ? d.changed
-          : cls === "unchanged"
-            ? d.unchanged
-            : cls === "pending"
-              ? d.pending
-              : cls === "failed-retry"
-                ? d.failedRetry
-                : d.failedWaiting;
-    bucket.push(entry.id);
+    buckets[cls].push(entry.id);
     const build =
       mode === "force" ||
       (mode === "only-failed" && cls === "failed-retry") ||
@@ -109,6 +117,7 @@ export interface DiffSummary {
   added: number;
   changed: number;
   unchanged: number;
+  excluded: number;
   removed: number;
   failed: number;
   failedRetry: number;
@@ -121,6 +130,7 @@ export function summariseDiff(d: MatrixDiff): DiffSummary {
     added: d.added.length,
     changed: d.changed.length,
     unchanged: d.unchanged.length,
+    excluded: d.excluded.length,
     removed: d.removed.length,
     failed: d.failedRetry.length + d.failedWaiting.length,
     failedRetry: d.failedRetry.length,

@@ -12,7 +12,12 @@ export const STATE_SCHEMA_VERSION = 1 as const;
 
 export const entryStateSchema = z.object({
   cacheKey: z.string(),
-  status: z.enum(["built", "failed", "pending"]),
+  /**
+   * `excluded`: the package's build-exclusive rules (dkms.conf BUILD_EXCLUSIVE_*) leave this kernel out — a
+   * classified outcome, not a failure, never retried for the same cache key. States written before it existed
+   * still parse.
+   */
+  status: z.enum(["built", "failed", "pending", "excluded"]),
   /** When the result was observed (ISO); decides between concurrent writers of the same entry. */
   at: z.string(),
   /** Generation that last changed this record. */
@@ -26,6 +31,8 @@ export const entryStateSchema = z.object({
     })
     .optional(),
   artifact: z.string().optional(),
+  /** The rule that excluded the kernel (status `excluded`). */
+  exclusion: z.object({ rule: z.string().max(2000) }).optional(),
 });
 export type EntryState = z.infer<typeof entryStateSchema>;
 
@@ -60,6 +67,7 @@ export type StateOp =
       reason: EntryStateFailureReason;
       detail: string;
     }
+  | { op: "result"; id: string; cacheKey: string; at: string; outcome: "excluded"; rule: string }
   | { op: "queued"; id: string; cacheKey: string; at: string }
   /** A sweep saw these matrix entries (built or not): records the first time each one was seen. */
   | { op: "seen"; ids: readonly string[]; at: string }
@@ -126,6 +134,14 @@ export function applyOps(base: SweepState, ops: readonly StateOp[], writer: stri
         at: op.at,
         generation,
         ...(op.artifact ? { artifact: op.artifact } : {}),
+      };
+    } else if (op.outcome === "excluded") {
+      entries[op.id] = {
+        cacheKey: op.cacheKey,
+        status: "excluded",
+        at: op.at,
+        generation,
+        exclusion: { rule: op.rule.slice(0, 2000) },
       };
     } else {
       const attempts = cur?.failure && cur.cacheKey === op.cacheKey ? cur.failure.attempts + 1 : 1;
