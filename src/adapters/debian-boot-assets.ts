@@ -8,7 +8,7 @@ import { KmodforgeError } from "../core/errors.js";
 import { checkToken, MAX_RELEASE_LENGTH } from "../core/identity.js";
 import type { DebPackage } from "./apt-metadata.js";
 import { extractDebMember } from "./deb-extract.js";
-import { PrivateApt } from "./private-apt.js";
+import { type DownloadedDeb, PrivateApt } from "./private-apt.js";
 
 /**
  * What a load test boots, fetched from the distribution's own archive: the kernel image of one exact kernel
@@ -59,16 +59,14 @@ async function cached(metaPath: string): Promise<FetchedAsset | undefined> {
   return (await sha256File(parsed.data.path)) === parsed.data.sha256 ? parsed.data : undefined;
 }
 
-async function fetchMember(
+/**
+ * Downloads the first of `candidates` the target suites have (apt checks signatures and hashes) into the cache's
+ * downloads/; the caller removes the file when done.
+ */
+export async function downloadFirstAvailable(
   opts: BootAssetOptions,
   candidates: readonly string[],
-  members: readonly string[],
-  entryDir: string,
-  fileName: string,
-): Promise<FetchedAsset> {
-  const metaPath = join(entryDir, "asset.json");
-  const hit = await cached(metaPath);
-  if (hit) return hit;
+): Promise<DownloadedDeb> {
   const apt = new PrivateApt(join(opts.cacheDir, "apt"), opts.distroVersion, opts.arch);
   const firstAvailable = async () => {
     for (const candidate of candidates) if (await apt.show(candidate)) return candidate;
@@ -89,8 +87,20 @@ async function fetchMember(
       },
     );
   }
-  const downloads = join(opts.cacheDir, "downloads");
-  const deb = await apt.download(name, downloads);
+  return apt.download(name, join(opts.cacheDir, "downloads"));
+}
+
+async function fetchMember(
+  opts: BootAssetOptions,
+  candidates: readonly string[],
+  members: readonly string[],
+  entryDir: string,
+  fileName: string,
+): Promise<FetchedAsset> {
+  const metaPath = join(entryDir, "asset.json");
+  const hit = await cached(metaPath);
+  if (hit) return hit;
+  const deb = await downloadFirstAvailable(opts, candidates);
   try {
     const path = join(entryDir, fileName);
     await extractDebMember(deb.path, members, path);
@@ -102,6 +112,12 @@ async function fetchMember(
     await rm(deb.path, { force: true });
   }
 }
+
+/** The packages that hold a Debian kernel release's image and modules, preferred first. */
+export const kernelImagePackages = (release: string) => [
+  `linux-image-${release}-unsigned`,
+  `linux-image-${release}`,
+];
 
 /** Fetches (or reuses) `vmlinuz-<kernelRelease>` for a Debian kernel release. */
 export async function fetchDebianKernelImage(
@@ -117,7 +133,7 @@ export async function fetchDebianKernelImage(
   const entryDir = join(opts.cacheDir, "kernels", release);
   return fetchMember(
     opts,
-    [`linux-image-${release}-unsigned`, `linux-image-${release}`],
+    kernelImagePackages(release),
     [`./boot/vmlinuz-${release}`],
     entryDir,
     `vmlinuz-${release}`,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { runProcess } from "../adapters/run-process.js";
 import { ARCH_FACTS, type Arch } from "../core/arch.js";
 import { type BootOutcome, parseBootOutput } from "../core/boot/boot-result.js";
+import { LoadOrderError, loadOrder } from "../core/boot/load-order.js";
 import { qemuCommand } from "../core/boot/qemu-command.js";
 import { KmodforgeError } from "../core/errors.js";
 import { buildInitramfs, type LoadableModule, readLoadableModule } from "./initramfs.js";
@@ -18,11 +19,14 @@ export interface BootTestOptions {
   /** Kernel image to boot (`vmlinuz-<release>`). */
   kernelImage: string;
   arch: Arch;
-  /** Module files, `.ko` or `.ko.xz`, in load order (dependencies first). */
+  /**
+   * Module files, `.ko` or `.ko.xz`. They are loaded in dependency order (each after the modules its `depends=`
+   * names; independent ones in the order given) and unloaded in reverse; every dependency must be among them.
+   */
   modules: readonly string[];
   /** Statically linked busybox for `arch`. */
   busybox: string;
-  /** Shell script run after loading (see DEFAULT_EXERCISE_SCRIPT for what it gets); default exercises params and devices. */
+  /** Shell script run in the guest after loading (init-script.ts EXERCISE_IN_SOURCE says what it gets); none by default. */
   exerciseScript?: string;
   exerciseTimeoutSec?: number;
   /** Hard limit for the whole boot; QEMU is killed when it is reached. */
@@ -52,11 +56,29 @@ export interface BootTestResult extends BootOutcome {
 
 export const DEFAULT_BOOT_TIMEOUT_MS = 180_000;
 
+/** Reads the modules and puts them in load order; a dependency that is not among them is an error naming it. */
+export async function modulesInLoadOrder(files: readonly string[], arch: Arch): Promise<LoadableModule[]> {
+  const given: LoadableModule[] = [];
+  for (const file of files) given.push(await readLoadableModule(file, arch));
+  try {
+    const { order, missing } = loadOrder(given);
+    if (missing.length)
+      throw new KmodforgeError(
+        "INVALID_INPUT",
+        `the modules depend on ${missing.join(", ")}, which ${missing.length > 1 ? "are" : "is"} not given; pass ${missing.length > 1 ? "them" : "it"} with --module`,
+        { missing },
+      );
+    return order.map((i) => given[i]!);
+  } catch (err) {
+    if (err instanceof LoadOrderError) throw new KmodforgeError("INVALID_INPUT", err.message);
+    throw err;
+  }
+}
+
 /** Boots once and reports. Never throws for a module the kernel rejects: that is a result with ok=false. */
 export async function runBootTest(options: BootTestOptions): Promise<BootTestResult> {
   if (options.modules.length === 0) throw new KmodforgeError("INVALID_INPUT", "no module given to load");
-  const modules = [];
-  for (const file of options.modules) modules.push(await readLoadableModule(file, options.arch));
+  const modules = await modulesInLoadOrder(options.modules, options.arch);
   const busybox = await readFile(options.busybox).catch((err: Error) => {
     throw new KmodforgeError("INVALID_INPUT", `busybox ${options.busybox}: ${err.message}`);
   });
@@ -84,7 +106,13 @@ export async function runBootTest(options: BootTestOptions): Promise<BootTestRes
     const outcome = parseBootOutput(
       serial,
       modules.map((m) => m.name),
-      { timedOut: run.timedOut, timeoutMs, exitCode: run.code, signal: run.signal },
+      {
+        exercise: options.exerciseScript !== undefined,
+        timedOut: run.timedOut,
+        timeoutMs,
+        exitCode: run.code,
+        signal: run.signal,
+      },
     );
     const extra: string[] = [];
     if (outcome.booted && options.expectedRelease && outcome.guestRelease !== options.expectedRelease) {

@@ -1,14 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { gzipSync } from "node:zlib";
-import { runProcess } from "../adapters/run-process.js";
+import { readModuleBytes } from "../adapters/module-files.js";
 import { ARCH_FACTS, type Arch } from "../core/arch.js";
-import {
-  DEFAULT_EXERCISE_SCRIPT,
-  HELPERS_PATH,
-  HELPERS_SCRIPT,
-  renderInitScript,
-} from "../core/boot/init-script.js";
+import { HELPERS_PATH, HELPERS_SCRIPT, renderInitScript } from "../core/boot/init-script.js";
+import { parseDepends } from "../core/boot/load-order.js";
 import { type CpioEntry, writeCpioNewc } from "../core/cpio.js";
 import { modinfoTag, NotAModuleError, readModuleElf } from "../core/elf-modinfo.js";
 import { KmodforgeError } from "../core/errors.js";
@@ -22,19 +18,11 @@ export interface LoadableModule {
   bytes: Buffer;
   vermagic?: string;
   version?: string;
+  /** Its `depends=` modinfo: the modules that must be loaded before it. */
+  depends: string[];
   elfMachine: number;
   /** True when the ELF machine is the one the target arch runs. */
   machineMatches: boolean;
-}
-
-async function decompressXz(path: string): Promise<Buffer> {
-  const r = await runProcess("xz", ["-d", "-c", "--", path], {
-    timeoutMs: 60_000,
-    maxOutputBytes: 512 * 1024 * 1024,
-  });
-  if (r.code !== 0)
-    throw new KmodforgeError("INVALID_INPUT", `${path}: not a valid .xz file (${r.stderr.trim()})`);
-  return r.stdoutBytes;
 }
 
 /** Reads a `.ko` or `.ko.xz` and identifies it. The compressed bytes go into the guest unchanged. */
@@ -43,7 +31,7 @@ export async function readLoadableModule(file: string, arch: Arch): Promise<Load
   if (!compressed && !file.endsWith(".ko"))
     throw new KmodforgeError("INVALID_INPUT", `${file}: expected a .ko or .ko.xz file`);
   const bytes = await readFile(file);
-  const raw = compressed ? await decompressXz(file) : bytes;
+  const raw = compressed ? await readModuleBytes(file) : bytes;
   let info: ReturnType<typeof readModuleElf>;
   try {
     info = readModuleElf(raw);
@@ -63,6 +51,7 @@ export async function readLoadableModule(file: string, arch: Arch): Promise<Load
     bytes,
     ...(vermagic !== undefined ? { vermagic } : {}),
     ...(version !== undefined ? { version } : {}),
+    depends: parseDepends(modinfoTag(info, "depends")),
     elfMachine: info.machine,
     machineMatches: info.machine === ARCH_FACTS[arch].elfMachine,
   };
@@ -70,12 +59,14 @@ export async function readLoadableModule(file: string, arch: Arch): Promise<Load
 
 export interface InitramfsInput {
   busybox: Buffer;
+  /** In load order. */
   modules: readonly LoadableModule[];
+  /** Run after loading; without one the load test loads, checks and unloads. */
   exerciseScript?: string;
   exerciseTimeoutSec?: number;
 }
 
-/** The gzip-compressed newc initramfs: busybox, the modules, `/init` and the exercise script. */
+/** The gzip-compressed newc initramfs: busybox, the modules, `/init` and the exercise script when there is one. */
 export function buildInitramfs(input: InitramfsInput): Buffer {
   const names = new Set<string>();
   const placed = input.modules.map((m, i) => {
@@ -83,9 +74,11 @@ export function buildInitramfs(input: InitramfsInput): Buffer {
     names.add(m.name);
     return { module: m, path: `/modules/${i}-${m.name}.ko${m.compressed ? ".xz" : ""}` };
   });
+  const exercise = input.exerciseScript !== undefined ? "/exercise.sh" : undefined;
   const init = renderInitScript(
     placed.map((p) => ({ name: p.module.name, path: p.path })),
     input.exerciseTimeoutSec ?? 30,
+    exercise,
   );
   const entries: CpioEntry[] = [
     ...["bin", "dev", "lib", "modules", "proc", "root", "sys", "tmp"].map(
@@ -97,7 +90,9 @@ export function buildInitramfs(input: InitramfsInput): Buffer {
     { type: "file", path: "bin/busybox", data: input.busybox, mode: 0o755 },
     { type: "symlink", path: "bin/sh", target: "busybox" },
     { type: "file", path: HELPERS_PATH, data: Buffer.from(HELPERS_SCRIPT) },
-    { type: "file", path: "exercise.sh", data: Buffer.from(input.exerciseScript ?? DEFAULT_EXERCISE_SCRIPT) },
+    ...(input.exerciseScript !== undefined
+      ? [{ type: "file" as const, path: "exercise.sh", data: Buffer.from(input.exerciseScript) }]
+      : []),
     ...placed.map((p): CpioEntry => ({ type: "file", path: p.path, data: p.module.bytes })),
     { type: "file", path: "init", data: Buffer.from(init), mode: 0o755 },
   ];

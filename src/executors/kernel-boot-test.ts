@@ -4,13 +4,17 @@ import {
   fetchDebianKernelImage,
   fetchStaticBusybox,
 } from "../adapters/debian-boot-assets.js";
+import { fetchDebianKernelModules, type KernelModules } from "../adapters/debian-kernel-modules.js";
+import { LoadOrderError, loadOrder } from "../core/boot/load-order.js";
 import { KmodforgeError } from "../core/errors.js";
 import type { KernelIdentity } from "../core/identity.js";
 import { type BootTestOptions, type BootTestResult, runBootTest } from "./boot-test.js";
+import { readLoadableModule } from "./initramfs.js";
 
 /**
  * The load test for a kernel identity: fetches the distribution's kernel image for exactly that release (Debian
- * today; any distribution with an explicit image) and a static busybox for its arch, then boots once.
+ * today; any distribution with an explicit image), the kernel's own modules the given ones depend on (Debian, out of
+ * the same image package) and a static busybox for its arch, then boots once.
  */
 
 export interface IdentityBootTestOptions
@@ -26,6 +30,8 @@ export interface IdentityBootTestOptions
 export interface IdentityBootTestResult extends BootTestResult {
   kernelRelease: string;
   kernelPackage?: FetchedAsset["package"];
+  /** The kernel's own modules loaded first because the given modules depend on them. */
+  kernelModules?: { files: string[]; package?: KernelModules["package"] };
   busyboxPackage?: FetchedAsset["package"];
 }
 
@@ -60,8 +66,10 @@ export async function bootTestForIdentity(options: IdentityBootTestOptions): Pro
     const distroVersion = identity.distro === "debian" ? identity.distroVersion : BUSYBOX_SUITE_VERSION;
     shell = await fetchStaticBusybox({ cacheDir, distroVersion, arch: identity.arch });
   }
+  const kernelModules = await kernelDependencies(options, Boolean(kernelImage));
   const result = await runBootTest({
     ...rest,
+    modules: [...(kernelModules?.files ?? []), ...rest.modules],
     kernelImage: image.path,
     busybox: shell.path,
     arch: identity.arch,
@@ -71,6 +79,36 @@ export async function bootTestForIdentity(options: IdentityBootTestOptions): Pro
     ...result,
     kernelRelease: identity.kernelRelease,
     ...(image.package ? { kernelPackage: image.package } : {}),
+    ...(kernelModules ? { kernelModules } : {}),
     ...(shell.package ? { busyboxPackage: shell.package } : {}),
   };
+}
+
+/**
+ * The kernel's own modules that the given ones name in `depends=` and that are not given: fetched from Debian's
+ * image package of the release. With an explicit kernel image (or another distribution) they must be given.
+ */
+async function kernelDependencies(
+  options: IdentityBootTestOptions,
+  explicitImage: boolean,
+): Promise<KernelModules | undefined> {
+  const { identity } = options;
+  const given = [];
+  for (const file of options.modules) given.push(await readLoadableModule(file, identity.arch));
+  let missing: string[];
+  try {
+    missing = loadOrder(given).missing;
+  } catch (err) {
+    // A cycle: runBootTest reports it.
+    if (err instanceof LoadOrderError) return undefined;
+    throw err;
+  }
+  if (missing.length === 0 || explicitImage || identity.distro !== "debian") return undefined;
+  return fetchDebianKernelModules({
+    cacheDir: options.cacheDir,
+    distroVersion: identity.distroVersion,
+    arch: identity.arch,
+    kernelRelease: identity.kernelRelease,
+    names: missing,
+  });
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseBootOutput, type RunFacts } from "../../src/core/boot/boot-result.js";
 
 const fixtures = join(import.meta.dirname, "../fixtures/boot");
-const clean: RunFacts = { timedOut: false, timeoutMs: 180_000, exitCode: 0, signal: null };
+const clean: RunFacts = { exercise: true, timedOut: false, timeoutMs: 180_000, exitCode: 0, signal: null };
 const log = (name: string) => readFile(join(fixtures, name), "utf8");
 
 // Fixtures are slices of real serial consoles of Debian kernels booted under QEMU by the load test.
@@ -97,6 +97,17 @@ describe("parseBootOutput on broken runs", () => {
     expect(r.failures).toEqual([
       "the exercise script failed (rc 1): read-dev /dev/kmfhello rc 1: head: /dev/kmfhello: Invalid argument",
     ]);
+  });
+
+  it("without an exercise script, a clean load and unload passes; with one, a missing exercise fails", async () => {
+    const text = (await log("6.1.0-56-amd64-loaded-xz.log"))
+      .split("\n")
+      .filter((l) => !/@@kmodforge (exercise-|op )/.test(l))
+      .join("\n");
+    const plainLoad = parseBootOutput(text, ["kmfhello"], { ...clean, exercise: false });
+    expect(plainLoad.failures).toEqual([]);
+    expect(plainLoad.exercise.ran).toBe(false);
+    expect(parseBootOutput(text, ["kmfhello"], clean).failures).toEqual(["the exercise script did not run"]);
   });
 
   it("fails when a module stays loaded, and when the guest stops early", async () => {

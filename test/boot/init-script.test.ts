@@ -1,13 +1,9 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runProcess } from "../../src/adapters/run-process.js";
-import {
-  DEFAULT_EXERCISE_SCRIPT,
-  HELPERS_SCRIPT,
-  renderInitScript,
-} from "../../src/core/boot/init-script.js";
+import { EXERCISE_IN_SOURCE, HELPERS_SCRIPT, renderInitScript } from "../../src/core/boot/init-script.js";
 
 async function busyboxSyntaxCheck(script: string): Promise<{ code: number | null; stderr: string }> {
   const dir = await mkdtemp(join(tmpdir(), "init-test-"));
@@ -26,7 +22,7 @@ describe("renderInitScript", () => {
   ];
 
   it("loads in order, unloads in reverse and reports each step", () => {
-    const init = renderInitScript(modules, 20);
+    const init = renderInitScript(modules, 20, "/exercise.sh");
     expect(init.indexOf("insmod /modules/0-dep_mod.ko ")).toBeLessThan(
       init.indexOf("insmod /modules/1-kmfhello.ko.xz "),
     );
@@ -35,8 +31,24 @@ describe("renderInitScript", () => {
     expect(init).toMatch(/poweroff -f\n$/);
   });
 
-  it("is valid busybox shell, as are the helpers and the default exercise", async () => {
-    for (const script of [renderInitScript(modules), HELPERS_SCRIPT, DEFAULT_EXERCISE_SCRIPT]) {
+  it("without an exercise script, loads, checks and unloads only", () => {
+    const init = renderInitScript(modules);
+    expect(init).not.toContain("exercise");
+    expect(init).toContain("insmod /modules/1-kmfhello.ko.xz");
+    expect(init).toContain('rmmod "$m"');
+  });
+
+  it("is valid busybox shell, as are the helpers and the sample module's exercise", async () => {
+    const sample = await readFile(
+      join(import.meta.dirname, "../../kernel-module", EXERCISE_IN_SOURCE),
+      "utf8",
+    );
+    for (const script of [
+      renderInitScript(modules),
+      renderInitScript(modules, 5, "/e.sh"),
+      HELPERS_SCRIPT,
+      sample,
+    ]) {
       const r = await busyboxSyntaxCheck(script);
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);

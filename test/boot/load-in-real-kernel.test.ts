@@ -5,6 +5,7 @@ import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runProcess } from "../../src/adapters/run-process.js";
 import type { Arch } from "../../src/core/arch.js";
+import { EXERCISE_IN_SOURCE } from "../../src/core/boot/init-script.js";
 import { parseIdentity } from "../../src/core/identity.js";
 import { bootTestForIdentity } from "../../src/executors/kernel-boot-test.js";
 import { BOOT_CACHE, buildModule } from "./support/build-module.js";
@@ -18,6 +19,8 @@ import { bookworm61Releases, sampleModuleDir } from "./support/kernels.js";
 
 const root = join(import.meta.dirname, "../..");
 const BOOT_TIMEOUT = 240_000;
+/** The sample module ships its exercise where any source may: kmodforge/exercise.sh. */
+const sampleExercise = () => readFile(join(sampleModuleDir(), EXERCISE_IN_SOURCE), "utf8");
 
 function identity(kernelRelease: string, arch: Arch) {
   const id = parseIdentity({ kernelRelease, distro: "debian", distroVersion: "12", arch });
@@ -85,6 +88,7 @@ describe("load test in real Debian kernels", () => {
         modules: [built.amd64!],
         cacheDir: BOOT_CACHE,
         timeoutMs: BOOT_TIMEOUT,
+        exerciseScript: await sampleExercise(),
       });
       expectCleanRun(r, release);
       expect(r.kernelPackage?.name).toMatch(new RegExp(`^linux-image-${release}(-unsigned)?$`));
@@ -102,6 +106,7 @@ describe("load test in real Debian kernels", () => {
         modules: [built.arm64!],
         cacheDir: BOOT_CACHE,
         timeoutMs: BOOT_TIMEOUT,
+        exerciseScript: await sampleExercise(),
       });
       expectCleanRun(r, release);
       expect(r.guestMachine).toBe("aarch64");
@@ -205,6 +210,8 @@ describe("load test in real Debian kernels", () => {
         "amd64",
         "--module",
         dir,
+        "--source",
+        sampleModuleDir(),
         "--cache-dir",
         BOOT_CACHE,
         "--json",
@@ -213,6 +220,8 @@ describe("load test in real Debian kernels", () => {
       expect(r.code).toBe(0);
       const result = JSON.parse(r.stdout);
       expect(result.ok).toBe(true);
+      // The source's own exercise ran (kmodforge/exercise.sh of the sample module).
+      expect(result.exercise).toMatchObject({ ran: true, rc: 0 });
       expect(result.modulesGiven[0].compressed).toBe(true);
       expect(result.modules[0]).toMatchObject({ loaded: true, unloaded: true });
 

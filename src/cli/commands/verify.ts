@@ -1,7 +1,10 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { cacheSubdir, defaultCacheRoot } from "../../adapters/cache-dir.js";
 import { collectModuleFiles } from "../../adapters/module-files.js";
+import { EXERCISE_IN_SOURCE } from "../../core/boot/init-script.js";
 import { EXIT_CODES, KmodforgeError } from "../../core/errors.js";
 import { type KernelIdentity, parseIdentity } from "../../core/identity.js";
 import { hostArch } from "../../executors/build.js";
@@ -17,6 +20,7 @@ interface VerifyOptions {
   module: string[];
   boot?: boolean;
   exercise?: string;
+  source?: string;
   kernelImage?: string;
   busybox?: string;
   timeout: string;
@@ -26,16 +30,18 @@ interface VerifyOptions {
 }
 
 /**
- * `kmodforge verify --boot`: boots the real kernel of the target under QEMU, loads the module(s), exercises them,
- * unloads them, and exits 0 only if all of that worked in that kernel.
+ * `kmodforge verify --boot`: boots the real kernel of the target under QEMU, loads the module(s) in dependency
+ * order (with the kernel's own modules they depend on), runs the source's exercise script when it has one, unloads
+ * them, and exits 0 only if all of that worked in that kernel.
  */
 export function registerVerify(program: Command): void {
   program
     .command("verify")
     .description(
       "Verify built modules against a kernel. Without --boot: the static gate (vermagic release and flags, ELF machine, imported symbol CRCs against the kernel's Module.symvers). With --boot: boot the distribution's real kernel image for that release " +
-        "under QEMU (software emulation, ~10 s), insmod the module(s), exercise them, rmmod them, and report what the " +
-        "kernel said. Exit 0 only when every module loaded, passed the exercise and unloaded cleanly.",
+        "under QEMU (software emulation, ~10 s), insmod every module in dependency order (the kernel's own modules they depend on first), " +
+        "run the source's exercise script if it has one, rmmod them in reverse, and report what the kernel said. " +
+        "Exit 0 only when every module loaded and unloaded cleanly, the kernel logged no oops, BUG or WARNING and added no taint beyond O and E, and the exercise (if any) passed.",
     )
     .option(
       "--kernel <release>",
@@ -57,8 +63,12 @@ export function registerVerify(program: Command): void {
     )
     .option("--boot", "load test: boot the real kernel under QEMU and load the module(s)")
     .option(
+      "--source <dir>",
+      `the module source: its ${EXERCISE_IN_SOURCE}, when present, runs in the guest after loading`,
+    )
+    .option(
       "--exercise <script>",
-      "shell script run in the guest after loading (default: read/write params and new devices)",
+      `shell script run in the guest after loading (instead of the source's ${EXERCISE_IN_SOURCE}; default: none)`,
     )
     .option("--kernel-image <vmlinuz>", "boot this kernel image instead of fetching the distribution's")
     .option(
@@ -93,7 +103,7 @@ export function registerVerify(program: Command): void {
         );
       }
       const modules = set.files;
-      const exerciseScript = opts.exercise ? await readFile(opts.exercise, "utf8") : undefined;
+      const exerciseScript = await exerciseOf(opts);
       const result = await bootTestForIdentity({
         identity: id.value,
         modules,
@@ -113,14 +123,25 @@ export function registerVerify(program: Command): void {
     });
 }
 
+/** --exercise, else the source's own exercise script, else none. */
+async function exerciseOf(opts: VerifyOptions): Promise<string | undefined> {
+  if (opts.exercise) return readFile(opts.exercise, "utf8");
+  if (!opts.source) return undefined;
+  if (!existsSync(opts.source))
+    throw new KmodforgeError("INVALID_INPUT", `--source ${opts.source} does not exist`);
+  const path = join(opts.source, EXERCISE_IN_SOURCE);
+  return existsSync(path) ? readFile(path, "utf8") : undefined;
+}
+
 /** The static gate: vermagic, ELF machine and symbol CRCs against the kernel's own headers. */
 async function runStatic(identity: KernelIdentity, modules: string[], opts: VerifyOptions): Promise<void> {
   const cacheDir = opts.cacheDir ?? defaultCacheRoot();
-  const report = [];
-  for (const module of modules) {
-    const checks = await verifyStatic({ identity, module, cacheDir, hostArch: hostArch() });
-    report.push({ module, ok: checks.every((c) => c.ok), checks });
-  }
+  const results = await verifyStatic({ identity, modules, cacheDir, hostArch: hostArch() });
+  const report = modules.map((module, i) => ({
+    module,
+    ok: results[i]!.every((c) => c.ok),
+    checks: results[i]!,
+  }));
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else
     for (const r of report) {
@@ -145,6 +166,10 @@ function renderText(r: IdentityBootTestResult): string {
     `load test ${r.ok ? "PASSED" : "FAILED"}: ${r.kernelRelease} (${r.arch}) in ${(r.durationMs / 1000).toFixed(1)} s`,
     `kernel image: ${r.kernelPackage ? `${r.kernelPackage.name} ${r.kernelPackage.version}` : r.kernelImage}`,
   ];
+  if (r.kernelModules?.files.length)
+    out.push(
+      `kernel modules loaded first: ${r.kernelModules.files.map((f) => f.replace(/^.*\//, "")).join(" ")}`,
+    );
   for (const m of r.modules) {
     out.push(
       `module ${m.name}: ${m.loaded ? "loaded" : "NOT loaded"}, ${m.unloaded ? "unloaded" : "not unloaded"}${m.procModulesLine ? ` [${m.procModulesLine}]` : ""}`,
@@ -152,7 +177,7 @@ function renderText(r: IdentityBootTestResult): string {
   }
   for (const op of r.exercise.ops)
     out.push(`  ${op.label} ${op.target}: rc ${op.rc}${op.output ? ` (${op.output})` : ""}`);
-  if (r.exercise.ran) out.push(`exercise: rc ${r.exercise.rc}`);
+  out.push(r.exercise.ran ? `exercise: rc ${r.exercise.rc}` : "exercise: none");
   if (r.taint.added.length) out.push(`taint added: ${r.taint.added.join("")}`);
   if (r.kernelLines.length) out.push("kernel log:", ...r.kernelLines.map((l) => `  ${l}`));
   if (!r.booted) out.push("serial console (tail):", ...r.serialTail.slice(-30).map((l) => `  ${l}`));

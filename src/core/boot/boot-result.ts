@@ -43,6 +43,8 @@ export interface BootOutcome {
 }
 
 export interface RunFacts {
+  /** Whether an exercise script was given (it must then run and pass). */
+  exercise: boolean;
   timedOut: boolean;
   timeoutMs: number;
   exitCode: number | null;
@@ -212,7 +214,7 @@ function explain(o: Observed): string[] {
     else if (!m.unloaded)
       failures.push(`module ${m.name} did not unload${m.rmmodRc === null ? "" : ` (rmmod rc ${m.rmmodRc})`}`);
   }
-  if (o.outcomes.every((m) => m.loaded)) {
+  if (o.run.exercise && o.outcomes.every((m) => m.loaded)) {
     if (!o.exercise.ran) failures.push("the exercise script did not run");
     else if (o.exercise.rc !== 0) {
       const failed = o.exercise.ops

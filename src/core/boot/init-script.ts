@@ -20,30 +20,23 @@ const SAFE_NAME = /^[A-Za-z0-9_]{1,56}$/;
 const SAFE_PATH = /^\/[A-Za-z0-9_./-]{1,200}$/;
 
 /**
- * What the exercise script gets: `$KMODFORGE_MODULES` (names, load order), `$KMODFORGE_NEW_DEVICES` (entries of
- * /dev that appeared after loading) and the shell function `kmf_op LABEL TARGET COMMAND…`, which runs the command,
- * reports its exit status and first output line, and returns the status. The script's own exit status is the
- * verdict: non-zero means the module did not behave.
+ * Where a module source tree ships its own exercise script: run in the guest after its modules are loaded. It gets
+ * `$KMODFORGE_MODULES` (names, load order), `$KMODFORGE_NEW_DEVICES` (entries of /dev that appeared after loading)
+ * and the shell function `kmf_op LABEL TARGET COMMAND…`, which runs the command, reports its exit status and first
+ * output line, and returns the status. The script's own exit status is the verdict: non-zero means the module did
+ * not behave. Without one, the load test loads, checks and unloads.
  */
-export const DEFAULT_EXERCISE_SCRIPT = `# Default exercise: every parameter of every loaded module is read, and written back when writable; every
-# character device that appeared with the modules is written to and read from.
-status=0
-for m in $KMODFORGE_MODULES; do
-  for p in /sys/module/$m/parameters/*; do
-    [ -e "$p" ] || continue
-    kmf_op read-param "$p" cat "$p" || status=1
-    case "$(ls -l "$p" | cut -c3)" in
-      w) v="$(cat "$p")"; kmf_op write-param "$p" sh -c 'printf "%s\\n" "$1" > "$2"' _ "$v" "$p" || status=1 ;;
-    esac
-  done
-done
-for d in $KMODFORGE_NEW_DEVICES; do
-  [ -c "/dev/$d" ] || continue
-  kmf_op write-dev "/dev/$d" sh -c 'echo kmodforge-probe > "$1"' _ "/dev/$d" || status=1
-  kmf_op read-dev "/dev/$d" timeout 5 head -c 4096 "/dev/$d" || status=1
-done
-exit $status
+export const EXERCISE_IN_SOURCE = "kmodforge/exercise.sh";
+
+function exerciseBlock(names: string, timeoutSec: number, path: string): string {
+  return `  ls /dev > /tmp/dev.after
+  export KMODFORGE_MODULES="${names}"
+  export KMODFORGE_NEW_DEVICES="$(grep -vxF -f /tmp/dev.before /tmp/dev.after | tr '\\n' ' ')"
+  mark exercise-begin devices="$KMODFORGE_NEW_DEVICES"
+  timeout ${timeoutSec} sh -c '. ${HELPERS_PATH}; . ${path}'
+  mark exercise-end rc=$?
 `;
+}
 
 function checkModules(modules: readonly InitModule[]): void {
   if (modules.length === 0) throw new RangeError("at least one module is needed");
@@ -67,16 +60,17 @@ kmf_op() {
 `;
 
 /**
- * Builds `/init`. The exercise script is stored separately (at `exercisePath`) so it is never re-quoted, and runs
- * in its own shell under `timeout`, so a hanging device read still leaves time to unload and report.
+ * Builds `/init`. An exercise script, when there is one, is stored separately (at `exercisePath`) so it is never
+ * re-quoted, and runs in its own shell under `timeout`, so a hanging device read still leaves time to unload and
+ * report.
  */
 export function renderInitScript(
   modules: readonly InitModule[],
   exerciseTimeoutSec = 30,
-  exercisePath = "/exercise.sh",
+  exercisePath?: string,
 ): string {
   checkModules(modules);
-  if (!SAFE_PATH.test(exercisePath))
+  if (exercisePath !== undefined && !SAFE_PATH.test(exercisePath))
     throw new RangeError(`unsafe exercise path ${JSON.stringify(exercisePath)}`);
   if (!Number.isInteger(exerciseTimeoutSec) || exerciseTimeoutSec < 1)
     throw new RangeError("exercise timeout must be a positive integer");
@@ -106,13 +100,7 @@ loaded=""; loaded_all=1
 ${load}
 if [ "$loaded_all" = 1 ]; then
   sleep 1
-  ls /dev > /tmp/dev.after
-  export KMODFORGE_MODULES="${names}"
-  export KMODFORGE_NEW_DEVICES="$(grep -vxF -f /tmp/dev.before /tmp/dev.after | tr '\\n' ' ')"
-  mark exercise-begin devices="$KMODFORGE_NEW_DEVICES"
-  timeout ${exerciseTimeoutSec} sh -c '. ${HELPERS_PATH}; . ${exercisePath}'
-  mark exercise-end rc=$?
-fi
+${exercisePath === undefined ? "" : exerciseBlock(names, exerciseTimeoutSec, exercisePath)}fi
 for m in $loaded; do
   out="$(rmmod "$m" 2>&1)"; rc=$?
   gone=1; [ -d "/sys/module/$m" ] && gone=0
