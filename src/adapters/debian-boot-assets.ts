@@ -113,6 +113,13 @@ async function fetchMember(
   }
 }
 
+/** A kernel release safe to use in cache paths and package names; INVALID_INPUT otherwise. */
+export function checkedRelease(release: string): string {
+  const checked = checkToken("kernelRelease", release, MAX_RELEASE_LENGTH, "a Debian kernel release");
+  if (typeof checked !== "string") throw new KmodforgeError("INVALID_INPUT", checked.message);
+  return checked;
+}
+
 /** The packages that hold a Debian kernel release's image and modules, preferred first. */
 export const kernelImagePackages = (release: string) => [
   `linux-image-${release}-unsigned`,
@@ -123,13 +130,7 @@ export const kernelImagePackages = (release: string) => [
 export async function fetchDebianKernelImage(
   opts: BootAssetOptions & { kernelRelease: string },
 ): Promise<FetchedAsset> {
-  const release = checkToken(
-    "kernelRelease",
-    opts.kernelRelease,
-    MAX_RELEASE_LENGTH,
-    "a Debian kernel release",
-  );
-  if (typeof release !== "string") throw new KmodforgeError("INVALID_INPUT", release.message);
+  const release = checkedRelease(opts.kernelRelease);
   const entryDir = join(opts.cacheDir, "kernels", release);
   return fetchMember(
     opts,

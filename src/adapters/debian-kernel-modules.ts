@@ -6,10 +6,14 @@ import { z } from "zod";
 import { kernelModuleName, kernelModulePaths, parseDepends } from "../core/boot/load-order.js";
 import { modinfoTag, readModuleElf } from "../core/elf-modinfo.js";
 import { KmodforgeError } from "../core/errors.js";
-import { checkToken, MAX_RELEASE_LENGTH } from "../core/identity.js";
 import type { DebPackage } from "./apt-metadata.js";
 import { extractDebMembers, listDebMembers } from "./deb-extract.js";
-import { type BootAssetOptions, downloadFirstAvailable, kernelImagePackages } from "./debian-boot-assets.js";
+import {
+  type BootAssetOptions,
+  checkedRelease,
+  downloadFirstAvailable,
+  kernelImagePackages,
+} from "./debian-boot-assets.js";
 import { readModuleBytes } from "./module-files.js";
 import type { DownloadedDeb } from "./private-apt.js";
 
@@ -130,13 +134,7 @@ class ReleaseModules {
 export async function fetchDebianKernelModules(
   opts: BootAssetOptions & { kernelRelease: string; names: readonly string[] },
 ): Promise<KernelModules> {
-  const release = checkToken(
-    "kernelRelease",
-    opts.kernelRelease,
-    MAX_RELEASE_LENGTH,
-    "a Debian kernel release",
-  );
-  if (typeof release !== "string") throw new KmodforgeError("INVALID_INPUT", release.message);
+  const release = checkedRelease(opts.kernelRelease);
   const modules = await ReleaseModules.open(opts, release);
   try {
     const paths = await modules.paths();
