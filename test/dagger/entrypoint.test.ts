@@ -52,6 +52,8 @@ beforeAll(async () => {
       if (path === "node.name") return argAt(chain).replace(/^arg:/, "");
       if (path === "node.value") return JSON.stringify(ARGS[argAt(chain).replace(/^arg:/, "")]);
       if (leaf === "contents") return record;
+      // The source's listing: a Kbuild tree (no dkms.conf).
+      if (leaf === "entries") return ["Kbuild", "kmodforge_sample.c"];
       if (leaf === "defaultPlatform") return "linux/amd64";
       if (leaf === "id") return fakeId(chain);
       if (leaf === "returnValue" || leaf === "returnError") return null;

@@ -1,10 +1,16 @@
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Arch } from "../../src/core/arch.js";
+import { CONTAINER_LAYOUT } from "../../src/core/build/steps.js";
+import { dkmsPresets } from "../../src/core/modules/package-plan.js";
+import { dkmsPaths } from "../../src/core/modules/plan-files.js";
 import { buildModule } from "../../src/executors/build.js";
 import { BUILD_CACHE, newestServedRelease } from "../build/support.js";
+import { dkmsSource } from "../modules/dkms-sources.js";
+import { evaluatedOutput } from "../modules/support.js";
 import { requireTools } from "../support/require-tool.js";
 import { type CapturedStep, fakeId, startFakeSession } from "./support/fake-session.js";
 
@@ -21,7 +27,7 @@ afterAll(async () => {
 });
 
 /** Builds for real with the container executor and returns the traced builder command lines and the record. */
-async function containerBuild(kernel: string, arch: Arch) {
+async function containerBuild(kernel: string, arch: Arch, moduleDir?: string) {
   const dir = await mkdtemp(join(tmpdir(), "kmodforge-agree-"));
   dirs.push(dir);
   const trace = join(dir, "trace.jsonl");
@@ -35,6 +41,7 @@ async function containerBuild(kernel: string, arch: Arch) {
       outDir: join(dir, "out"),
       cacheDir: BUILD_CACHE,
       executor: "container",
+      ...(moduleDir ? { moduleDir } : {}),
     });
     const lines = (await readFile(trace, "utf8"))
       .trim()
@@ -47,9 +54,25 @@ async function containerBuild(kernel: string, arch: Arch) {
   }
 }
 
-/** Runs Kmodforge.build against a fake engine and returns the builder's exec argument lists. */
-async function daggerBuild(kernel: string, arch: Arch, buildDir: string): Promise<string[][]> {
+/** A DKMS tree the fake engine serves: its dkms.conf, the kernel configuration, what the evaluate step prints. */
+interface FakeDkms {
+  conf: string;
+  kernelConfig: string;
+  evaluated: string;
+}
+
+/**
+ * Runs Kmodforge.build against a fake engine and returns every builder exec argument list, in order: the evaluate
+ * step's (a DKMS tree that needs a shell), then the compile and package steps.
+ */
+async function daggerBuild(
+  kernel: string,
+  arch: Arch,
+  buildDir: string,
+  dkms?: FakeDkms,
+): Promise<string[][]> {
   const chains = new Map<string, CapturedStep[]>();
+  const evaluates: string[][][] = [];
   const record = JSON.stringify({
     schemaVersion: 1,
     identity: { distro: "debian", distroVersion: "12", arch, kernelRelease: kernel },
@@ -65,8 +88,17 @@ async function daggerBuild(kernel: string, arch: Arch, buildDir: string): Promis
       return id;
     }
     if (leaf === "defaultPlatform") return "linux/amd64";
-    if (leaf === "contents") return record;
-    if (leaf === "entries") return [];
+    if (leaf === "contents") {
+      const path = String(chain.filter((s) => s.field === "file").at(-1)?.args.path ?? "");
+      if (dkms && path === "dkms.conf") return dkms.conf;
+      if (dkms && path.endsWith("include/config/auto.conf")) return dkms.kernelConfig;
+      if (dkms && path === dkmsPaths(CONTAINER_LAYOUT.work).evaluated) {
+        evaluates.push(chain.filter((s) => s.field === "withExec").map((s) => s.args.args as string[]));
+        return dkms.evaluated;
+      }
+      return record;
+    }
+    if (leaf === "entries") return dkms && chain.length === 2 ? ["dkms.conf"] : [];
     return null;
   });
   process.env.DAGGER_SESSION_PORT = String(session.port);
@@ -81,7 +113,10 @@ async function daggerBuild(kernel: string, arch: Arch, buildDir: string): Promis
     });
     const work = final.find((s) => s.field === "withDirectory" && s.args.path === "/work/out")?.args.source;
     const builder = chains.get(String(work)) ?? [];
-    return builder.filter((s) => s.field === "withExec").map((s) => s.args.args as string[]);
+    return [
+      ...evaluates.flat(),
+      ...builder.filter((s) => s.field === "withExec").map((s) => s.args.args as string[]),
+    ];
   } finally {
     await session.close();
   }
@@ -105,4 +140,24 @@ describe.runIf(containers.ok)("container executor and Dagger run the same builde
       expect(real.argv).toHaveLength(2);
       expect(dagger).toEqual(real.argv);
     }, 900_000);
+
+  // A DKMS tree whose dkms.conf needs a shell: evaluate, then compile and package, all in DKMS's build environment.
+  it("Debian 12 amd64, DKMS tree (v4l2loopback)", async (ctx) => {
+    const source = dkmsSource("v4l2loopback-dkms");
+    if (!source) return ctx.skip();
+    const kernel = await newestServedRelease("12", "x86_64", /^linux-headers-6\.1\.0-[0-9]+-amd64$/);
+    const real = await containerBuild(kernel, "x86_64", source);
+    expect(real.argv.map((a) => a.some((x) => x.endsWith("/dkms-env.sh")))).toEqual([true, true, false]);
+    const relative = real.buildDir.slice(real.buildDir.indexOf("usr/src/"));
+    const conf = readFileSync(join(source, "dkms.conf"), "utf8");
+    const dagger = await daggerBuild(kernel, "x86_64", relative, {
+      conf,
+      kernelConfig: readFileSync(join(real.buildDir, "include/config/auto.conf"), "utf8"),
+      evaluated: evaluatedOutput(
+        conf,
+        dkmsPresets({ kernelRelease: kernel, arch: "x86_64", ...CONTAINER_LAYOUT }),
+      ),
+    });
+    expect(dagger).toEqual(real.argv);
+  }, 1_800_000);
 });
