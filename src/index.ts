@@ -17,10 +17,11 @@ import { type EntryReport, loadChunkEntries, parseKernelList, reportFile } from 
 export class Kmodforge {
   /**
    * Build the module package for one kernel: headers resolved through the fallback chain and verified, compiled in
-   * the kernel's builder image with the kernel's compiler, every module through the verify gate. Returns a
-   * directory holding the artifact directory (one .ko.xz per module, metadata.json, SHA256SUMS, build.log) — the
-   * same files `kmodforge build` writes. Fails when headers are unavailable, the compile fails or a module fails
-   * the gate.
+   * the kernel's builder image with the kernel's compiler, every module through the verify gate. The source is a
+   * Kbuild tree or a DKMS tree (dkms.conf; every module it declares is required). Returns a directory holding the
+   * artifact directory (one .ko.xz per module, metadata.json, SHA256SUMS, build.log) — the same files
+   * `kmodforge build` writes. Fails when headers are unavailable, the compile fails, a declared module is missing, a
+   * module fails the gate, or the package's BUILD_EXCLUSIVE rules leave the kernel out (the message gives the rule).
    */
   @func({ cache: "6h" })
   async build(
@@ -32,7 +33,7 @@ export class Kmodforge {
     distroVersion: string,
     /** Target architecture: x86_64 or aarch64 (amd64/arm64 accepted) */
     arch = "x86_64",
-    /** Module source tree (defaults to the repository's kernel-module/) */
+    /** Module source tree, a Kbuild tree or a DKMS tree (defaults to the repository's kernel-module/) */
     @argument({ defaultPath: "/kernel-module" }) source: Directory,
     /** Header plan JSON from `resolve`; resolved live when omitted */
     plan?: File,
