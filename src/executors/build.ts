@@ -1,22 +1,21 @@
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { ensureBuilderImage } from "../adapters/builder-images.js";
 import { cacheSubdir, defaultCacheRoot } from "../adapters/cache-dir.js";
-import { podmanAvailable } from "../adapters/podman.js";
 import { loadTargets } from "../adapters/targets-fs.js";
 import { type Arch, normaliseArch } from "../core/arch.js";
-import { type BuilderPlan, identityAndTarget, planBuilder } from "../core/build/builder-plan.js";
-import { chooseExecutor, type ExecutorKind } from "../core/build/executor-choice.js";
-import { builderSteps, type DkmsStepInput, probeStep, type Signing } from "../core/build/steps.js";
+import { identityAndTarget, planBuilder } from "../core/build/builder-plan.js";
+import type { ExecutorKind } from "../core/build/executor-choice.js";
+import { builderSteps, type DkmsStepInput, type Signing } from "../core/build/steps.js";
 import { KmodforgeError } from "../core/errors.js";
 import type { ResolvedHeaders } from "../core/headers/types.js";
 import type { KernelIdentity } from "../core/identity.js";
 import { mentionsBuildScripts } from "../core/modules/dkms-conf.js";
 import { parseKernelConfig } from "../core/verify/gate.js";
 import type { BuildMetadata } from "../core/verify/metadata.js";
-import { defaultModuleDir, repoRoot } from "./build-scripts.js";
-import { type BuildDirs, type BuilderRunner, containerRunner, hostRunner } from "./builder-runners.js";
+import { defaultModuleDir } from "./build-scripts.js";
+import type { BuildDirs, BuilderRunner } from "./builder-runners.js";
+import { pickRunner } from "./pick-runner.js";
 import { planPackage, readDkmsConfOf } from "./plan-package.js";
 import { type PreparedHeaders, prepareHeaders } from "./prepare-headers.js";
 import { seal } from "./seal.js";
@@ -138,10 +137,24 @@ export async function buildModule(req: BuildRequest): Promise<BuildResult> {
   await mkdir(work, { recursive: true });
   try {
     const dkmsConf = await readDkmsConfOf(source);
-    // Build scripts never run on this host: when they are allowed and the package has some, auto takes a container.
-    const scripts = Boolean(req.allowScripts && dkmsConf !== undefined && mentionsBuildScripts(dkmsConf));
+    const log = req.log ?? logToStderr;
     const runner = await step("prepare", () =>
-      pickRunner(req, identity, plan, headers, dirs, cacheDir, scripts),
+      pickRunner(
+        {
+          ...(req.executor ? { executor: req.executor } : {}),
+          env: compileEnv(req),
+          // Build scripts never run on this host: allowed and present, they take auto to a container.
+          scriptsAllowed: Boolean(
+            req.allowScripts && dkmsConf !== undefined && mentionsBuildScripts(dkmsConf),
+          ),
+          log,
+        },
+        identity,
+        plan,
+        headers,
+        dirs,
+        cacheDir,
+      ),
     );
     const pkg = await step("plan", () =>
       planPackage(
@@ -154,16 +167,11 @@ export async function buildModule(req: BuildRequest): Promise<BuildResult> {
           buildDirInTree: headers.tree.buildDirInTree,
           allowScripts: Boolean(req.allowScripts),
           env: compileEnv(req),
+          log,
         },
         dkmsConf,
       ),
     );
-    if (pkg.kind === "dkms") {
-      const { plan: p, evaluatedBy, shellReason } = pkg.file;
-      (req.log ?? logToStderr)(
-        `${p.package.name} ${p.package.version}: dkms.conf ${evaluatedBy === "shell" ? `evaluated by bash in the build environment (${shellReason})` : "read"}; ${p.modules.length} modules`,
-      );
-    }
     await runBuilderSteps(
       runner,
       headers,
@@ -231,51 +239,6 @@ async function keepFailedLog(
       buildLog: kept,
     });
   return err;
-}
-
-async function pickRunner(
-  req: BuildRequest,
-  identity: KernelIdentity,
-  plan: BuilderPlan,
-  headers: PreparedHeaders,
-  dirs: BuildDirs,
-  cacheDir: string,
-  needsContainer: boolean,
-): Promise<BuilderRunner> {
-  const requested =
-    needsContainer && (req.executor ?? "auto") === "auto" ? "container" : (req.executor ?? "auto");
-  const host = hostRunner(dirs);
-  const hostProbe =
-    requested === "container" || plan.mode === "emulated"
-      ? undefined
-      : await host.run(probeStep(host.layout, headers.tree.buildDirInTree, identity.arch), {
-          timeoutMs: 60_000,
-          env: compileEnv(req),
-        });
-  const containers = requested === "host" ? undefined : await podmanAvailable();
-  const choice = chooseExecutor({
-    requested,
-    mode: plan.mode,
-    host: hostProbe
-      ? {
-          ok: hostProbe.code === 0,
-          detail: (hostProbe.code === 0 ? hostProbe.stdout : hostProbe.stderr).trim(),
-        }
-      : undefined,
-    containers: containers
-      ? containers.ok
-        ? { ok: true }
-        : { ok: false, detail: containers.reason }
-      : undefined,
-  });
-  if (!choice.ok) throw new KmodforgeError(choice.code, choice.message);
-  if (choice.kind === "host") return host;
-  const image = await ensureBuilderImage(identity.distro, plan, {
-    repoRoot: repoRoot(),
-    cacheDir,
-    log: req.log ?? logToStderr,
-  });
-  return containerRunner(dirs, image, plan.platform);
 }
 
 const compileEnv = (req: BuildRequest): Record<string, string> =>

@@ -25,6 +25,8 @@ export interface PlanPackageInput {
   buildDirInTree: string;
   allowScripts: boolean;
   env: Record<string, string>;
+  /** Progress: how dkms.conf was read and how many modules the plan has. */
+  log: (line: string) => void;
 }
 
 /** Reads dkms.conf when the source has one. */
@@ -75,6 +77,10 @@ export async function planPackage(
   if (plan.kind === "dkms") {
     await writeIn(host.planEnv, plan.planEnv);
     await writeIn(host.planJson, plan.planJson);
+    const { plan: p, evaluatedBy, shellReason } = plan.file;
+    input.log(
+      `${p.package.name} ${p.package.version}: dkms.conf ${evaluatedBy === "shell" ? `evaluated by bash in the build environment (${shellReason})` : "read"}; ${p.modules.length} modules`,
+    );
   }
   return plan;
 }
