@@ -30,6 +30,8 @@ dkms_prepare() {
 
 dkms_patch() {
   [ -n "$dkms_patches" ] || return 0
+  command -v patch >/dev/null 2>&1 \
+    || dkms_fail "dkms.conf names patches (PATCH) but this builder has no patch program; install it (package patch)"
   printf '%s\n' "$dkms_patches" > "$out/.patches"
   while IFS= read -r p; do
     [ -f "patches/$p" ] || dkms_fail "patch $p (dkms.conf PATCH) is not in the package's patches/ directory"

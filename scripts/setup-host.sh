@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 PACKAGES=(
   ca-certificates curl gnupg gpgv debian-archive-keyring xz-utils zstd binutils file
   make gcc bc flex bison libelf-dev libssl-dev kmod dwarves cpio rpm2cpio
-  gcc-aarch64-linux-gnu
+  gcc-aarch64-linux-gnu patch util-linux
   podman runc debootstrap uidmap
 )
 missing=()

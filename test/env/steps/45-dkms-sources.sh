@@ -7,11 +7,6 @@ set -euo pipefail
 export KMODFORGE_TEST_CACHE="${KMODFORGE_TEST_CACHE:-/var/cache/kmodforge-test}"
 DKMS="$KMODFORGE_TEST_CACHE/dkms"
 PACKAGES=(v4l2loopback-dkms acpi-call-dkms falcosecurity-scap-dkms openvpn-dco-dkms jool-dkms lttng-modules-dkms)
-# patch: a DKMS tree's PATCH entries are applied with it (on the host runner).
-for tool in patch; do
-  dpkg-query -W -f='${Status}' "$tool" 2>/dev/null | grep -q "ok installed" \
-    || flock /tmp/apt.lock apt-get install -y -qq --no-install-recommends "$tool"
-done
 mkdir -p "$DKMS"
 for pkg in "${PACKAGES[@]}"; do
   version=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: //p')
