@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { digestSourceDir } from "../../src/adapters/source-digest.js";
 import { FsStateStore } from "../../src/adapters/state-fs.js";
 import { commitOps, getMatrix, readState } from "../../src/adapters/sweep-state.js";
 import { KmodforgeError } from "../../src/core/errors.js";
@@ -25,9 +26,13 @@ beforeAll(async () => {
 });
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-const sweep = (extra: string[]) =>
+// The failing build swaps in a broken copy of the module; both sweeps digest the same module into the cache keys
+// (as one sweep over one source would), so the two good builds stay current in the state.
+const sweep = async (extra: string[]) =>
   kmodforge([
     "sweep",
+    "--module-digest",
+    await digestSourceDir("test/fixtures/sweep/hello-module"),
     "--debian",
     "--targets",
     join(dir, "targets"),
