@@ -72,7 +72,7 @@ describe("kernel-devel style .rpm", () => {
     execFileSync("sh", [script("compile-module.sh"), buildDir, defaultModuleDir(), out, "x86_64"], {
       stdio: "pipe",
     });
-    const ko = readFileSync(join(out, "kmodforge_sample.ko"));
+    const ko = readFileSync(join(out, "modules", "kmodforge_sample.ko"));
     const checks = runVerifyChecks({
       module: ko,
       kernelRelease: kernel,
