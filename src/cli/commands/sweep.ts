@@ -112,7 +112,8 @@ export function registerSweep(program: Command): void {
       const builder = () =>
         localBuilder({
           outDir: opts.artifacts,
-          executor: opts.executor === "local" ? "auto" : opts.executor,
+          // --build-chunk builds here whatever the fan-out executor; `local` is the old name of auto.
+          executor: ["host", "container"].includes(opts.executor) ? opts.executor : "auto",
           ...(opts.moduleDir ? { moduleDir: opts.moduleDir } : {}),
           ...(opts.targets ? { targetsDir: opts.targets } : {}),
           log,
