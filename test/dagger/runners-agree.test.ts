@@ -1,11 +1,11 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { Arch } from "../../src/core/arch.js";
 import { buildModule } from "../../src/executors/build.js";
 import { BUILD_CACHE, newestServedRelease } from "../build/support.js";
-import { requireTools } from "../support/require-tool.js";
+import { CONTAINER_BUILDS, requireOrSkip } from "../support/prerequisites.js";
 import { type CapturedStep, fakeId, startFakeSession } from "./support/fake-session.js";
 
 /**
@@ -14,7 +14,6 @@ import { type CapturedStep, fakeId, startFakeSession } from "./support/fake-sess
  * with the headers record the real build produced) must execute identical builder steps.
  */
 
-const containers = requireTools("container builds", ["podman", "runc"]);
 const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
@@ -87,7 +86,8 @@ async function daggerBuild(kernel: string, arch: Arch, buildDir: string): Promis
   }
 }
 
-describe.runIf(containers.ok)("container executor and Dagger run the same builder steps", () => {
+describe("container executor and Dagger run the same builder steps", () => {
+  beforeEach((ctx) => requireOrSkip(ctx, ...CONTAINER_BUILDS));
   for (const [arch, deb] of [
     ["x86_64", "amd64"],
     ["aarch64", "arm64"],

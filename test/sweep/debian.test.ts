@@ -10,7 +10,7 @@ import { parseDeb822 } from "../../src/core/deb822.js";
 import { parseChunkRef } from "../../src/core/sweep/chunk.js";
 import { compareDebVersions, discoverDebianKernels } from "../../src/core/sweep/debian-discovery.js";
 import { SWEEP_APT_CACHE, writeBookwormTargets } from "../support/cli.js";
-import { requireTools } from "../support/require-tool.js";
+import { CONTAINER_BUILDS, requireOrSkip } from "../support/prerequisites.js";
 
 const run = promisify(execFile);
 
@@ -155,7 +155,6 @@ describe("real sweep over Debian 12 (host apt mirror)", () => {
  * entry fails for want of a compiler. One kernel per version and arch keeps it short; bench/ sweeps them all.
  */
 describe("sweep --executor auto over Debian 11, 12 and 13 on both arches", () => {
-  const containers = requireTools("container builds", ["podman", "runc"]);
   const cache = SWEEP_APT_CACHE;
   let dir: string;
   beforeAll(async () => {
@@ -165,39 +164,36 @@ describe("sweep --executor auto over Debian 11, 12 and 13 on both arches", () =>
 
   for (const version of ["11", "12", "13"])
     for (const arch of ["x86_64", "aarch64"])
-      it.runIf(containers.ok)(
-        `debian ${version} ${arch}`,
-        async () => {
-          const args = [
-            "bin/kmodforge.js",
-            "sweep",
-            "--debian",
-            "--apt-root",
-            cache,
-            "--state",
-            `file://${dir}/state`,
-          ];
-          args.push(
-            "--executor",
-            "auto",
-            "--only",
-            `debian/${version}/${arch}/*`,
-            "--limit",
-            "1",
-            "--jobs",
-            "1",
-          );
-          args.push("--artifacts", join(dir, "artifacts"), "--json", "--quiet");
-          const r = JSON.parse((await run(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 })).stdout);
-          expect(r, JSON.stringify(r.failures)).toMatchObject({ scheduled: 1, built: 1, failed: 0 });
-          const state = await readState(new FsStateStore(join(dir, "state")));
-          const built = Object.entries(state.entries).filter(
-            ([id, e]) => id.startsWith(`debian/${version}/${arch}/`) && e.status === "built",
-          );
-          expect(built).toHaveLength(1);
-          const metadata = JSON.parse(await readFile(join(built[0]![1].artifact!, "metadata.json"), "utf8"));
-          expect(metadata.builder.runner).toBe(version === "12" ? "host" : "container");
-        },
-        1_800_000,
-      );
+      it(`debian ${version} ${arch}`, async (ctx) => {
+        requireOrSkip(ctx, ...CONTAINER_BUILDS);
+        const args = [
+          "bin/kmodforge.js",
+          "sweep",
+          "--debian",
+          "--apt-root",
+          cache,
+          "--state",
+          `file://${dir}/state`,
+        ];
+        args.push(
+          "--executor",
+          "auto",
+          "--only",
+          `debian/${version}/${arch}/*`,
+          "--limit",
+          "1",
+          "--jobs",
+          "1",
+        );
+        args.push("--artifacts", join(dir, "artifacts"), "--json", "--quiet");
+        const r = JSON.parse((await run(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 })).stdout);
+        expect(r, JSON.stringify(r.failures)).toMatchObject({ scheduled: 1, built: 1, failed: 0 });
+        const state = await readState(new FsStateStore(join(dir, "state")));
+        const built = Object.entries(state.entries).filter(
+          ([id, e]) => id.startsWith(`debian/${version}/${arch}/`) && e.status === "built",
+        );
+        expect(built).toHaveLength(1);
+        const metadata = JSON.parse(await readFile(join(built[0]![1].artifact!, "metadata.json"), "utf8"));
+        expect(metadata.builder.runner).toBe(version === "12" ? "host" : "container");
+      }, 1_800_000);
 });
