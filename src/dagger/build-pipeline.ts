@@ -1,5 +1,5 @@
 import type { Container, Directory, File, Platform } from "@dagger.io/dagger";
-import { ARCH_FACTS, type Arch, normaliseArch } from "../core/arch.js";
+import { type Arch, normaliseArch } from "../core/arch.js";
 import { type BuilderPlan, identityAndTarget, planBuilder } from "../core/build/builder-plan.js";
 import { parseHeadersRecord } from "../core/build/headers-record.js";
 import { builderSteps, CONTAINER_LAYOUT } from "../core/build/steps.js";

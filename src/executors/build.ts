@@ -112,6 +112,7 @@ export async function buildModule(req: BuildRequest): Promise<BuildResult> {
     ...(req.resolved ? { resolved: req.resolved } : {}),
     step,
   });
+  reportHeaderDrift(req, headers);
   const work = join(
     cacheSubdir("work", cacheDir),
     `${identity.kernelRelease}-${identity.arch}-${process.pid}-${Date.now()}`,

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { ARCH_FACTS, type Arch } from "../../core/arch.js";
 import { KmodforgeError } from "../../core/errors.js";
 import type {

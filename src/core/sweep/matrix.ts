@@ -1,5 +1,5 @@
 import { cacheKey } from "../cache-key.js";
-import { byCodeUnit, sha256Hex } from "../hash.js";
+import { byCodeUnit } from "../hash.js";
 import { type IdentityInput, type KernelIdentity, parseIdentity } from "../identity.js";
 import { checkSupport, type SupportResult } from "../support.js";
 import type { TargetsPolicy } from "../targets.js";

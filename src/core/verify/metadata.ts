@@ -100,11 +100,7 @@ export type BuildMetadataInput = Omit<BuildMetadata, "schemaVersion">;
 export function buildMetadata(input: BuildMetadataInput): BuildMetadata {
   const r = metadataSchema.safeParse({ schemaVersion: METADATA_SCHEMA_VERSION, ...input });
   if (r.success) return r.data;
-  const first = r.error.issues[0];
-  throw new KmodforgeError(
-    "INVALID_INPUT",
-    `metadata: ${first?.path.join(".") || "(root)"}: ${first?.message}`,
-  );
+  throw new KmodforgeError("INVALID_INPUT", `metadata: ${firstIssue(r.error)}`);
 }
 
 export function serialiseMetadata(metadata: BuildMetadata): string {
