@@ -9,7 +9,7 @@ import { loadTargets } from "./adapters/targets-fs.js";
 import { buildOne, identityAndTarget, planTextOf } from "./dagger/build-one.js";
 import { type CliSecrets, cliContainer, runCli } from "./dagger/cli-container.js";
 import { type EntryReport, loadChunkEntries, parseKernelList, reportFile } from "./dagger/fan-out.js";
-import { settleLimited } from "./dagger/limiter.js";
+import { settleLimited } from "./core/settle-limited.js";
 import { resolveHeadersLazily } from "./dagger/resolve-port.js";
 
 @object()

@@ -23,6 +23,7 @@ export interface HttpClientOptions {
   userAgent?: string;
 }
 
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 const TRANSIENT: ReadonlySet<MissReason> = new Set(["unreachable", "timeout", "truncated", "http-error"]);
 
 function isTransient(err: unknown): boolean {
@@ -62,19 +63,31 @@ export function createHttpClient(
   const inflight = new Map<string, Promise<HttpResponse>>();
   let downloaded = 0;
 
-  const once = (url: string, opts: HttpGetOptions, cached?: CachedBody) =>
-    semaphore.run(() =>
+  const once = (url: string, opts: HttpGetOptions, cached?: CachedBody) => {
+    const validator = cached?.validator ?? (opts.ifNoneMatch ? { etag: opts.ifNoneMatch } : undefined);
+    return semaphore.run(() =>
       getOnce(url, {
         timeoutMs: opts.timeoutMs ?? options.timeoutMs ?? 30_000,
         maxBytes: opts.maxBytes ?? Number.POSITIVE_INFINITY,
         userAgent: options.userAgent ?? "kmodforge",
         ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(cached ? { validator: cached.validator } : {}),
+        ...(validator ? { validator } : {}),
         onBytes: (n) => {
           downloaded += n;
         },
       }),
     );
+  };
+
+  /** Follows up to five redirects (GitHub release downloads answer 302 to their storage host). */
+  async function following(url: string, opts: HttpGetOptions): Promise<HttpResponse> {
+    for (let hops = 0, at = url; ; hops++) {
+      const res = await withRetries(at, opts);
+      const location = res.headers.location;
+      if (!REDIRECTS.has(res.status) || !location || hops >= 5) return res;
+      at = new URL(location, at).href;
+    }
+  }
 
   async function withRetries(url: string, opts: HttpGetOptions, cached?: CachedBody): Promise<HttpResponse> {
     for (let attempt = 0; ; attempt++) {
@@ -99,6 +112,7 @@ export function createHttpClient(
 
   return {
     get(url, opts = {}) {
+      if (opts.followRedirects) return following(url, opts);
       if (!opts.cacheable) return withRetries(url, opts);
       // Concurrent requests for one index share one download.
       const pending = inflight.get(url);

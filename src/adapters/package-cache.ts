@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { ChecksumMismatchError, KmodforgeError } from "../core/errors.js";
 import type { HttpClient, PackageCandidate, ResolvedHeaders } from "../core/headers/types.js";
+import { kmodforgeCacheDir } from "./cache-dir.js";
 import { createHttpClient } from "./http.js";
 
 /**
@@ -26,7 +26,7 @@ export interface FetchedPackage {
 }
 
 export function defaultPackageCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.KMODFORGE_CACHE ?? join(homedir(), ".cache", "kmodforge"), "packages");
+  return join(kmodforgeCacheDir(env), "packages");
 }
 
 const fileNameOf = (url: string) => {

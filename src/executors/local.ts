@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { kmodforgeCacheDir } from "../adapters/cache-dir.js";
 import { verifyModuleSignature } from "../adapters/module-signature.js";
 import { runProcess } from "../adapters/run-process.js";
 import { digestSourceDir } from "../adapters/source-digest.js";
@@ -62,9 +62,7 @@ export function hostArch(): Arch {
   );
 }
 
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.KMODFORGE_CACHE ?? join(homedir(), ".cache", "kmodforge");
-}
+export const defaultCacheDir = kmodforgeCacheDir;
 
 export async function buildLocal(req: LocalBuildRequest): Promise<BuildResult> {
   const steps: Record<string, number> = {};

@@ -1,11 +1,11 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { ARCH_FACTS, type Arch } from "../../core/arch.js";
 import { KmodforgeError } from "../../core/errors.js";
 import type { LinkOutcome, PlannedUrl, ResolveRequest, SourceLink } from "../../core/headers/types.js";
 import type { HeaderSource } from "../../core/targets.js";
 import type { HeaderPackageSpec } from "../../distros/adapter.js";
+import { kmodforgeCacheDir } from "../cache-dir.js";
 import { type AptRepository, type DebPackage, PrivateApt } from "../private-apt.js";
 
 type AptSource = Extract<HeaderSource, { kind: "apt" }>;
@@ -23,7 +23,7 @@ export interface AptLinkOptions {
 }
 
 export function defaultAptStateRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.KMODFORGE_CACHE ?? join(homedir(), ".cache", "kmodforge"), "apt");
+  return join(kmodforgeCacheDir(env), "apt");
 }
 
 function packageArch(spec: HeaderPackageSpec, req: ResolveRequest): Arch {

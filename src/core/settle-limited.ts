@@ -1,6 +1,6 @@
 /**
- * Bounded parallelism for fan-out inside one Dagger call. The engine does not cap concurrent execs, so a chunk of
- * fifty kernels would otherwise start fifty compiles at once on a small runner.
+ * Bounded parallelism: fan-out inside one Dagger call (the engine does not cap concurrent execs, so a chunk of fifty
+ * kernels would otherwise start fifty compiles at once on a small runner) and uploads while publishing.
  */
 
 /** Runs `task` over `items` with at most `limit` in flight; never rejects, like Promise.allSettled. */
