@@ -1,6 +1,7 @@
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
+import Bottleneck from "bottleneck";
 import { chunkSetKey, formatChunkRef } from "../core/sweep/chunk.js";
 import {
   claimKey,
@@ -22,13 +23,29 @@ export type GithubClient = InstanceType<ReturnType<typeof pluginOctokit>>;
 // Built on first use, never at import time.
 let RetryingOctokit: ReturnType<typeof pluginOctokit> | undefined;
 
+/**
+ * GitHub asks clients to leave a second between content-creating requests (three after requests that notify
+ * people, such as creating a release); the throttling plugin does that with process-wide limiters. One limiter per
+ * kind and time unit keeps that process-wide while letting tests shrink the unit.
+ */
+const limiters = new Map<string, Bottleneck.Group>();
+function spacedLimiter(kind: "write" | "notifications", minTime: number): Bottleneck.Group {
+  const id = `kmodforge-${kind}-${minTime}`;
+  let group = limiters.get(id);
+  if (!group) {
+    group = new Bottleneck.Group({ id, maxConcurrent: 1, minTime });
+    limiters.set(id, group);
+  }
+  return group;
+}
+
 export interface GithubClientOptions {
   token?: string;
   /** API root; a GitHub Enterprise Server or a local test server. */
   baseUrl?: string;
   /** How many times a rate-limited request is retried before giving up. */
   rateLimitRetries?: number;
-  /** Multiplier for retry-after seconds and retry backoff, in ms (1000 in production). */
+  /** Multiplier for retry-after seconds, retry backoff and the spacing between writes, in ms (1000 in production). */
   retryBaseMs?: number;
   retries?: number;
   log?: (line: string) => void;
@@ -47,6 +64,8 @@ export function createGithubClient(options: GithubClientOptions = {}): GithubCli
     retry: { retryAfterBaseValue: base, retries: options.retries ?? 5 },
     throttle: {
       retryAfterBaseValue: base,
+      write: spacedLimiter("write", base),
+      notifications: spacedLimiter("notifications", 3 * base),
       onRateLimit: (after: number, opts: { method: string; url: string }, _o: unknown, count: number) => {
         log(`rate limited on ${opts.method} ${opts.url}; retry ${count + 1}/${limit} in ${after}s`);
         return count < limit;

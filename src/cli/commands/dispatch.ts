@@ -36,7 +36,7 @@ export function addGithubOptions(cmd: Command): Command {
     )
     .option(
       "--github-retry-base-ms <n>",
-      "unit of retry-after and retry backoff (1000 = honour GitHub's seconds)",
+      "unit of retry-after, retry backoff and write spacing (1000 = honour GitHub's seconds)",
       intOption("github-retry-base-ms", 1, 60_000),
       1000,
     );
