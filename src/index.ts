@@ -6,10 +6,11 @@
  */
 import { argument, type Directory, dag, type File, func, object, type Secret } from "@dagger.io/dagger";
 import { loadTargets } from "./adapters/targets-fs.js";
+import { settleLimited } from "./core/settle-limited.js";
 import { buildOne, identityAndTarget, planTextOf } from "./dagger/build-one.js";
 import { type CliSecrets, cliContainer, runCli } from "./dagger/cli-container.js";
 import { type EntryReport, loadChunkEntries, parseKernelList, reportFile } from "./dagger/fan-out.js";
-import { settleLimited } from "./core/settle-limited.js";
+import { publishSecrets, runPublish } from "./dagger/publish.js";
 import { resolveHeadersLazily } from "./dagger/resolve-port.js";
 
 @object()
@@ -226,6 +227,34 @@ export class Kmodforge {
     const gate = verifyFacts({ identity: meta.identity }, await artifact.file("facts.txt").contents());
     if (!gate.ok) throw new Error(`verify failed: ${gate.problems.join("; ")}`);
     return `${JSON.stringify(gate, null, 2)}\n`;
+  }
+
+  /**
+   * Publish artifact directories (as build and build-many return them) to an artifact store — github:owner/repo
+   * or s3://bucket/prefix — and swap in a new index generation naming them (docs/publish.md). Re-publishing is a
+   * no-op; a different build of a published identity is refused unless force. Returns the publish report as JSON.
+   */
+  @func({ cache: "never" })
+  async publish(
+    /** A directory of artifact directories */
+    artifacts: Directory,
+    /** Store URL: github:owner/repo or s3://bucket/prefix */
+    store: string,
+    /** Replace a different build already published under the same identity and driver version */
+    force = false,
+    /** ed25519 private key (PEM) that signs the index */
+    signKey?: Secret,
+    /** S3-compatible endpoint for an s3:// store */
+    s3Endpoint?: string,
+    /** GitHub token for a github: store */
+    githubToken?: Secret,
+    /** AWS access key id for an s3:// store */
+    awsAccessKeyId?: Secret,
+    /** AWS secret access key for an s3:// store */
+    awsSecretAccessKey?: Secret,
+  ): Promise<string> {
+    const secrets = publishSecrets(store, { githubToken, awsAccessKeyId, awsSecretAccessKey });
+    return runPublish(this.cli(secrets), { artifacts, store, force, signKey, s3Endpoint }).stdout();
   }
 
   private cli(secrets: CliSecrets) {

@@ -9,7 +9,14 @@ export interface BuildReport {
   built: number;
   failed: number;
   failures: Array<{ id: string; reason: string; detail: string }>;
+  /** Outcomes of the publish step after each successful build (when one is given). */
+  publish?: Record<PublishOutcome, number>;
 }
+
+export type PublishOutcome = "published" | "unchanged" | "kept-published";
+
+/** A step after each successful build (publishing); throwing records the entry as failed. */
+export type AfterBuild = (artifactDir: string) => Promise<PublishOutcome>;
 
 /**
  * Builds entries one after another and records each outcome in the state store as it happens, so an interrupted
@@ -21,12 +28,18 @@ export async function buildEntries(
   build: EntryBuilder,
   writer: string,
   log: (l: string) => void,
+  afterBuild?: AfterBuild,
 ): Promise<BuildReport> {
-  const report: BuildReport = { built: 0, failed: 0, failures: [] };
+  const report: BuildReport = {
+    built: 0,
+    failed: 0,
+    failures: [],
+    ...(afterBuild ? { publish: { published: 0, unchanged: 0, "kept-published": 0 } } : {}),
+  };
   let n = 0;
   for (const entry of entries) {
     log(`build ${++n}/${entries.length}: ${entry.id}`);
-    const r = await build(entry);
+    const r = await withAfterBuild(await build(entry), afterBuild, report);
     const at = new Date().toISOString();
     let op: StateOp;
     if (r.ok) {
@@ -57,4 +70,22 @@ export async function buildEntries(
     await commitOps(store, [op], { writer });
   }
   return report;
+}
+
+/** Runs the step after a successful build; its failure turns the build's result into a failure. */
+async function withAfterBuild(
+  r: Awaited<ReturnType<EntryBuilder>>,
+  afterBuild: AfterBuild | undefined,
+  report: BuildReport,
+): Promise<Awaited<ReturnType<EntryBuilder>>> {
+  if (!r.ok || !afterBuild) return r;
+  if (!r.artifactDir) return { ok: false, detail: "the build reported no artifact directory to publish" };
+  try {
+    const outcome = await afterBuild(r.artifactDir);
+    report.publish![outcome]++;
+    return r;
+  } catch (err) {
+    // The module built; its store did not take it. Retried like any infrastructure fault.
+    return { ok: false, code: "infrastructure", detail: `publish failed: ${(err as Error).message}` };
+  }
 }

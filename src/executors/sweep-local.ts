@@ -4,7 +4,9 @@ import type { MatrixEntry } from "../core/sweep/types.js";
 /** Builds one matrix entry on this machine; failures come back classified by their error code. */
 export type EntryBuilder = (
   entry: MatrixEntry,
-) => Promise<{ ok: true; artifact?: string } | { ok: false; code?: string; detail: string }>;
+) => Promise<
+  { ok: true; artifact?: string; artifactDir?: string } | { ok: false; code?: string; detail: string }
+>;
 
 export interface LocalBuilderOptions {
   /** Module source directory (default: the sample module). */
@@ -44,9 +46,13 @@ export async function loadLocalBuilder(options: LocalBuilderOptions): Promise<En
         ...(options.moduleDir ? { moduleDir: options.moduleDir } : {}),
         outDir: options.outDir,
         ...(entry.headers.kind === "files" ? { headerFiles: entry.headers.files } : {}),
-      })) as { artifact?: string; path?: string } | undefined;
+      })) as { artifact?: string; path?: string; artifactDir?: string } | undefined;
       const artifact = result?.artifact ?? result?.path;
-      return artifact ? { ok: true, artifact } : { ok: true };
+      return {
+        ok: true,
+        ...(artifact ? { artifact } : {}),
+        ...(result?.artifactDir ? { artifactDir: result.artifactDir } : {}),
+      };
     } catch (err) {
       const code = err instanceof KmodforgeError ? err.code : undefined;
       return { ok: false, ...(code ? { code } : {}), detail: (err as Error).message };

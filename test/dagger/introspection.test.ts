@@ -40,7 +40,18 @@ describe("module API (offline introspection)", () => {
   it("exposes the documented functions, each with help text", () => {
     const methods = api.objects.Kmodforge?.methods ?? {};
     expect(Object.keys(methods).sort()).toEqual(
-      ["build", "buildChunk", "buildMany", "chunk", "diff", "matrix", "resolve", "sweep", "verify"].sort(),
+      [
+        "build",
+        "buildChunk",
+        "buildMany",
+        "chunk",
+        "diff",
+        "matrix",
+        "publish",
+        "resolve",
+        "sweep",
+        "verify",
+      ].sort(),
     );
     for (const [name, m] of Object.entries(methods)) {
       expect(m.description, name).not.toBe("");

@@ -1,10 +1,13 @@
 import type { Command } from "commander";
 import { InvalidInputError } from "../../core/errors.js";
 import { buildLocal } from "../../executors/local.js";
+import { openPublisher, publishOption, publishSignKeyOption } from "./publish-step.js";
+import { storeOptions } from "./store-options.js";
+import { progress } from "./sweep-common.js";
 
 /** `kmodforge build`: one kernel identity → a verified, packaged module. */
 export function registerBuild(program: Command): void {
-  program
+  const command = program
     .command("build")
     .description(
       "Build the module for one kernel: resolve → fetch → extract → compile → verify → package. Writes <out>/<artifact>/ with the .ko.xz, metadata.json, SHA256SUMS and build.log.",
@@ -39,6 +42,8 @@ export function registerBuild(program: Command): void {
     .option("--sign-key <file>", "private key for sign-file (signs before compression)")
     .option("--sign-cert <file>", "X.509 certificate matching --sign-key")
     .option("--json", "print the result as JSON")
+    .addOption(publishOption("none"))
+    .addOption(publishSignKeyOption())
     .action(async (opts) => {
       if (opts.executor !== "local") {
         throw new InvalidInputError([
@@ -75,10 +80,24 @@ export function registerBuild(program: Command): void {
         ...(opts.signKey ? { signKey: opts.signKey, signCert: opts.signCert } : {}),
         onStep: opts.json ? undefined : (step, ms) => process.stderr.write(`  ${step.padEnd(8)} ${ms} ms\n`),
       });
-      if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      const publish = await publishBuilt(opts, result.artifactDir);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ...result, ...publish }, null, 2)}\n`);
       else {
         process.stdout.write(`built ${result.artifact}\n`);
         for (const c of result.checks) process.stdout.write(`  ✓ ${c.check}: ${c.actual}\n`);
+        for (const i of publish.published?.indexes ?? []) process.stdout.write(`published: ${i.url}\n`);
       }
     });
+  for (const option of storeOptions()) command.addOption(option);
+}
+
+/** `--publish <store>`: the thin step after a successful build (a refused publish exits 12). */
+async function publishBuilt(opts: Parameters<typeof openPublisher>[0], dir: string) {
+  const publisher = await openPublisher(opts, "none", progress(true));
+  if (!publisher) return {};
+  try {
+    return { published: await publisher.publish(dir) };
+  } finally {
+    publisher.close();
+  }
 }

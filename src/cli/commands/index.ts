@@ -4,7 +4,9 @@ import { registerChunk } from "./chunk.js";
 import { registerDiff } from "./diff.js";
 import { registerDispatch } from "./dispatch.js";
 import { registerIdentity } from "./identity.js";
+import { registerLookup } from "./lookup.js";
 import { registerMatrix } from "./matrix.js";
+import { registerKeygen, registerPublish } from "./publish.js";
 import { registerResolve } from "./resolve.js";
 import { registerSweep } from "./sweep.js";
 import { registerVerify } from "./verify.js";
@@ -20,4 +22,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerChunk,
   registerDispatch,
   registerSweep,
+  registerPublish,
+  registerLookup,
+  registerKeygen,
 ];

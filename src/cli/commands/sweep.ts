@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { DEFAULT_STORE_URL } from "../../adapters/stores/open.js";
 import { buildEntries } from "../../adapters/sweep-build.js";
 import { commitOps, getChunk, pruneGenerations, putChunkSet, putMatrix } from "../../adapters/sweep-state.js";
 import { InvalidInputError } from "../../core/errors.js";
@@ -18,6 +19,7 @@ import { loadLocalBuilder } from "../../executors/sweep-local.js";
 import { diffAgainstStore } from "./diff.js";
 import { addGithubOptions, runDispatch, summariseDispatch } from "./dispatch.js";
 import { discoverAndBuild } from "./matrix.js";
+import { openPublisher, publishOption, publishSignKeyOption, publishStep } from "./publish-step.js";
 import { addStateOptions, collect, intOption, printResult, progress, storeFrom } from "./sweep-common.js";
 
 const FORMATS = ["github-matrix", "gitlab", "json"];
@@ -73,6 +75,8 @@ export function registerSweep(program: Command): void {
       "module source for --executor local / --build-chunk (default: the sample module in kernel-module/)",
     )
     .option("--artifacts <dir>", "output directory for local builds", ".kmodforge/artifacts")
+    .addOption(publishOption(`${DEFAULT_STORE_URL} with --executor local, none with --build-chunk`))
+    .addOption(publishSignKeyOption())
     .option(
       "--keep-generations <n>",
       "state generations to keep (older ones are pruned)",
@@ -94,7 +98,9 @@ export function registerSweep(program: Command): void {
         if (!ref) throw badOption("build-chunk", opts.buildChunk, "chunks/<32 hex>#<index>");
         const chunk = await getChunk(store, ref);
         const build = await loadLocalBuilder({ moduleDir: opts.moduleDir, outDir: opts.artifacts });
-        const r = await buildEntries(store, chunk.entries, build, writer, log);
+        const publisher = await openPublisher(opts, "none", log);
+        const r = await buildEntries(store, chunk.entries, build, writer, log, publishStep(publisher, log));
+        publisher?.close();
         printResult(
           opts.json,
           { chunk: opts.buildChunk, entries: chunk.entries.length, ...r },
@@ -135,9 +141,11 @@ export function registerSweep(program: Command): void {
       if (opts.executor === "local") {
         // Load the executor before touching state; then record the matrix; each result is committed as it finishes.
         const build = await loadLocalBuilder({ moduleDir: opts.moduleDir, outDir: opts.artifacts });
+        const publisher = await openPublisher(opts, DEFAULT_STORE_URL, log);
         await commitOps(store, ops, { writer });
         await pruneGenerations(store, opts.keepGenerations);
-        const r = await buildEntries(store, work, build, writer, log);
+        const r = await buildEntries(store, work, build, writer, log, publishStep(publisher, log));
+        publisher?.close();
         printResult(
           opts.json,
           { ...base, ...r },
