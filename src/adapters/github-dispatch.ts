@@ -1,7 +1,3 @@
-import { retry } from "@octokit/plugin-retry";
-import { throttling } from "@octokit/plugin-throttling";
-import { Octokit } from "@octokit/rest";
-import Bottleneck from "bottleneck";
 import { chunkSetKey, formatChunkRef } from "../core/sweep/chunk.js";
 import {
   claimKey,
@@ -14,75 +10,7 @@ import {
   ledgerVerdict,
 } from "../core/sweep/ledger.js";
 import type { StateStore } from "../core/sweep/store.js";
-
-/** Octokit with rate-limit handling (primary and secondary limits honour retry-after) and 5xx retries. */
-function pluginOctokit() {
-  return Octokit.plugin(retry, throttling);
-}
-export type GithubClient = InstanceType<ReturnType<typeof pluginOctokit>>;
-// Built on first use, never at import time.
-let RetryingOctokit: ReturnType<typeof pluginOctokit> | undefined;
-
-/**
- * GitHub asks clients to leave a second between content-creating requests (three after requests that notify
- * people, such as creating a release); the throttling plugin does that with process-wide limiters. One limiter per
- * kind and time unit keeps that process-wide while letting tests shrink the unit.
- */
-const limiters = new Map<string, Bottleneck.Group>();
-function spacedLimiter(kind: "write" | "notifications", minTime: number): Bottleneck.Group {
-  const id = `kmodforge-${kind}-${minTime}`;
-  let group = limiters.get(id);
-  if (!group) {
-    group = new Bottleneck.Group({ id, maxConcurrent: 1, minTime });
-    limiters.set(id, group);
-  }
-  return group;
-}
-
-export interface GithubClientOptions {
-  token?: string;
-  /** API root; a GitHub Enterprise Server or a local test server. */
-  baseUrl?: string;
-  /** How many times a rate-limited request is retried before giving up. */
-  rateLimitRetries?: number;
-  /** Multiplier for retry-after seconds, retry backoff and the spacing between writes, in ms (1000 in production). */
-  retryBaseMs?: number;
-  retries?: number;
-  log?: (line: string) => void;
-}
-
-export function createGithubClient(options: GithubClientOptions = {}): GithubClient {
-  const limit = options.rateLimitRetries ?? 5;
-  const base = options.retryBaseMs ?? 1000;
-  const log = options.log ?? (() => undefined);
-  RetryingOctokit ??= pluginOctokit();
-  return new RetryingOctokit({
-    ...(options.token ? { auth: options.token } : {}),
-    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-    userAgent: "kmodforge",
-    // Set on the retry plugin, not as a request default: a request-level `retries` would also retry 4xx refusals.
-    retry: { retryAfterBaseValue: base, retries: options.retries ?? 5 },
-    throttle: {
-      retryAfterBaseValue: base,
-      write: spacedLimiter("write", base),
-      notifications: spacedLimiter("notifications", 3 * base),
-      onRateLimit: (after: number, opts: { method: string; url: string }, _o: unknown, count: number) => {
-        log(`rate limited on ${opts.method} ${opts.url}; retry ${count + 1}/${limit} in ${after}s`);
-        return count < limit;
-      },
-      onSecondaryRateLimit: (
-        after: number,
-        opts: { method: string; url: string },
-        _o: unknown,
-        count: number,
-      ) => {
-        log(`secondary rate limit on ${opts.method} ${opts.url}; retry ${count + 1}/${limit} in ${after}s`);
-        return count < limit;
-      },
-    },
-    log: { debug: () => undefined, info: () => undefined, warn: log, error: log },
-  });
-}
+import type { GithubClient } from "./github-client.js";
 
 export interface WorkflowTarget {
   owner: string;

@@ -1,11 +1,4 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from "@aws-sdk/client-s3";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { checkStoreKey, type StateStore } from "../core/sweep/store.js";
 
 export interface S3StoreOptions {
@@ -18,13 +11,19 @@ export interface S3StoreOptions {
   credentials?: S3ClientConfig["credentials"];
 }
 
+/** The AWS SDK, loaded on first use, never at import time: the Dagger runtime imports every file under src/. */
+export function s3Sdk() {
+  return import("@aws-sdk/client-s3");
+}
+
 /** The HTTP status of an S3 error (412 precondition failed, 404 missing, 304 not modified …). */
 export function s3Status(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
 /** The one S3 client setup for every kmodforge store (state, artifacts). */
-export function createS3Client(options: Omit<S3StoreOptions, "bucket" | "prefix">): S3Client {
+export async function createS3Client(options: Omit<S3StoreOptions, "bucket" | "prefix">): Promise<S3Client> {
+  const { S3Client } = await s3Sdk();
   return new S3Client({
     region: options.region ?? process.env.AWS_REGION ?? "us-east-1",
     ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
@@ -33,6 +32,22 @@ export function createS3Client(options: Omit<S3StoreOptions, "bucket" | "prefix"
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
   });
+}
+
+/** A client built on first use; `destroy()` closes it if it was built. */
+export class LazyS3Client {
+  private client?: Promise<S3Client>;
+
+  constructor(private readonly options: Omit<S3StoreOptions, "bucket" | "prefix">) {}
+
+  get(): Promise<S3Client> {
+    this.client ??= createS3Client(this.options);
+    return this.client;
+  }
+
+  destroy(): void {
+    void this.client?.then((c) => c.destroy());
+  }
 }
 
 /**
@@ -45,6 +60,7 @@ export async function s3PutIfAbsent(
   key: string,
   body: string | Uint8Array,
 ): Promise<boolean> {
+  const { PutObjectCommand } = await s3Sdk();
   for (let attempt = 0; ; attempt++) {
     try {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, IfNoneMatch: "*" }));
@@ -68,6 +84,7 @@ export async function s3ListObjects(
   prefix: string,
   startAfter?: string,
 ): Promise<Array<{ key: string; size: number }>> {
+  const { ListObjectsV2Command } = await s3Sdk();
   const objects: Array<{ key: string; size: number }> = [];
   let token: string | undefined;
   do {
@@ -87,13 +104,13 @@ export async function s3ListObjects(
 /** State store in an S3 bucket; create-if-absent is s3PutIfAbsent. */
 export class S3StateStore implements StateStore {
   readonly url: string;
-  private readonly client: S3Client;
+  private readonly client: LazyS3Client;
   private readonly prefix: string;
 
   constructor(readonly options: S3StoreOptions) {
     this.prefix = options.prefix ? `${options.prefix.replace(/^\/+|\/+$/g, "")}/` : "";
     this.url = `s3://${options.bucket}/${this.prefix}`.replace(/\/$/, "");
-    this.client = createS3Client(options);
+    this.client = new LazyS3Client(options);
   }
 
   private key(key: string): string {
@@ -101,12 +118,13 @@ export class S3StateStore implements StateStore {
   }
 
   async createIfAbsent(key: string, body: string | Uint8Array): Promise<boolean> {
-    return s3PutIfAbsent(this.client, this.options.bucket, this.key(key), body);
+    return s3PutIfAbsent(await this.client.get(), this.options.bucket, this.key(key), body);
   }
 
   async get(key: string): Promise<Buffer | undefined> {
+    const { GetObjectCommand } = await s3Sdk();
     try {
-      const out = await this.client.send(
+      const out = await (await this.client.get()).send(
         new GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(key) }),
       );
       return Buffer.from(await out.Body!.transformToByteArray());
@@ -118,7 +136,7 @@ export class S3StateStore implements StateStore {
 
   async list(prefix: string, startAfter?: string): Promise<string[]> {
     const objects = await s3ListObjects(
-      this.client,
+      await this.client.get(),
       this.options.bucket,
       `${this.prefix}${prefix}`,
       startAfter ? `${this.prefix}${startAfter}` : undefined,
@@ -127,7 +145,10 @@ export class S3StateStore implements StateStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.key(key) }));
+    const { DeleteObjectCommand } = await s3Sdk();
+    await (await this.client.get()).send(
+      new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.key(key) }),
+    );
   }
 
   destroy(): void {

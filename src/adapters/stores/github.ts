@@ -9,7 +9,7 @@ import {
   type StoredAsset,
 } from "../../core/publish/store.js";
 import { byCodeUnit } from "../../core/sweep/hash.js";
-import type { GithubClient } from "../github-dispatch.js";
+import type { GithubClient } from "../github-client.js";
 import { createHttpClient } from "../http.js";
 
 /**

@@ -37,14 +37,14 @@ export async function openArtifactStore(url: string, options: StoreOptions = {})
   }
   const [{ GithubReleaseStore, githubWebUrl }, { createGithubClient }] = await Promise.all([
     import("./github.js"),
-    import("../github-dispatch.js"),
+    import("../github-client.js"),
   ]);
   const gh = options.github ?? {};
   const token = gh.token ?? process.env.GITHUB_TOKEN;
   return new GithubReleaseStore({
     owner: location.owner,
     repo: location.repo,
-    client: createGithubClient({
+    client: await createGithubClient({
       ...(token ? { token } : {}),
       ...(gh.apiUrl ? { baseUrl: gh.apiUrl } : {}),
       ...(gh.retryBaseMs ? { retryBaseMs: gh.retryBaseMs } : {}),

@@ -1,4 +1,3 @@
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
   type ArtifactStore,
   type CreateOutcome,
@@ -7,7 +6,14 @@ import {
   type StoredAsset,
 } from "../../core/publish/store.js";
 import { byCodeUnit } from "../../core/sweep/hash.js";
-import { createS3Client, type S3StoreOptions, s3ListObjects, s3PutIfAbsent, s3Status } from "../state-s3.js";
+import {
+  LazyS3Client,
+  type S3StoreOptions,
+  s3ListObjects,
+  s3PutIfAbsent,
+  s3Sdk,
+  s3Status,
+} from "../state-s3.js";
 
 /**
  * Artifact store in an S3 bucket: folder/asset keys under a prefix, the same layout as the directory store.
@@ -16,7 +22,7 @@ import { createS3Client, type S3StoreOptions, s3ListObjects, s3PutIfAbsent, s3St
  */
 export class S3ArtifactStore implements ArtifactStore {
   readonly url: string;
-  private readonly client: S3Client;
+  private readonly client: LazyS3Client;
   private readonly prefix: string;
 
   /** A prefix has no object limit, so every distribution version has one shard. */
@@ -25,7 +31,7 @@ export class S3ArtifactStore implements ArtifactStore {
   constructor(readonly options: S3StoreOptions) {
     this.prefix = options.prefix ? `${options.prefix.replace(/^\/+|\/+$/g, "")}/` : "";
     this.url = `s3://${options.bucket}/${this.prefix}`.replace(/\/$/, "");
-    this.client = createS3Client(options);
+    this.client = new LazyS3Client(options);
   }
 
   private key(folder: string, name: string): string {
@@ -35,7 +41,9 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async create(folder: string, name: string, body: Uint8Array): Promise<CreateOutcome> {
     const key = this.key(folder, name);
-    return (await s3PutIfAbsent(this.client, this.options.bucket, key, body)) ? "created" : "exists";
+    return (await s3PutIfAbsent(await this.client.get(), this.options.bucket, key, body))
+      ? "created"
+      : "exists";
   }
 
   async replace(
@@ -44,8 +52,9 @@ export class S3ArtifactStore implements ArtifactStore {
     body: Uint8Array,
     expect: { ifMatch?: string; ifAbsent?: boolean } = {},
   ): Promise<"replaced" | "conflict"> {
+    const { PutObjectCommand } = await s3Sdk();
     try {
-      await this.client.send(
+      await (await this.client.get()).send(
         new PutObjectCommand({
           Bucket: this.options.bucket,
           Key: this.key(folder, name),
@@ -62,8 +71,9 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async read(folder: string, name: string, ifNoneMatch?: string): Promise<ReadResult> {
+    const { GetObjectCommand } = await s3Sdk();
     try {
-      const out = await this.client.send(
+      const out = await (await this.client.get()).send(
         new GetObjectCommand({
           Bucket: this.options.bucket,
           Key: this.key(folder, name),
@@ -82,7 +92,7 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async list(folder: string): Promise<StoredAsset[]> {
     const base = this.key(folder, "x").slice(0, -1);
-    const objects = await s3ListObjects(this.client, this.options.bucket, base);
+    const objects = await s3ListObjects(await this.client.get(), this.options.bucket, base);
     return objects
       .map((o) => ({ name: o.key.slice(base.length), size: o.size }))
       .filter((a) => !a.name.includes("/"))
@@ -90,7 +100,8 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async remove(folder: string, name: string): Promise<void> {
-    await this.client.send(
+    const { DeleteObjectCommand } = await s3Sdk();
+    await (await this.client.get()).send(
       new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.key(folder, name) }),
     );
   }
