@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { components, operations } from "@octokit/openapi-types";
 import { type FixtureServer, startFixtureServer } from "./fixture-server.js";
+import { json } from "./github-rest.js";
 
 /**
  * A local stand-in for GitHub's REST API: the workflow_dispatch endpoint with GitHub's documented request and
@@ -32,15 +33,14 @@ export interface FakeGithub {
   close(): Promise<void>;
 }
 
-export function error(
+/** A GitHub error answer (basic-error shape). */
+function error(
   res: ServerResponse,
   status: number,
   body: BasicError,
   headers: Record<string, string> = {},
 ): void {
-  res
-    .writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers })
-    .end(JSON.stringify(body));
+  json(res, status, body, headers);
 }
 
 export async function readBytes(req: IncomingMessage): Promise<Buffer> {

@@ -1,6 +1,5 @@
 import type { ServerResponse } from "node:http";
 import type { components } from "@octokit/openapi-types";
-import { error } from "./github-fake.js";
 
 /** Response helpers shared by the GitHub REST fakes, in GitHub's documented shapes. */
 
@@ -52,7 +51,7 @@ export function validation(
 }
 
 export function notFound(res: ServerResponse): void {
-  error(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
+  json(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
 }
 
 /** A page of a list (`per_page` up to 100, `page` from 1) with GitHub's Link header to the next one. */
