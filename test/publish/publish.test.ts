@@ -165,6 +165,19 @@ describe.each(BACKEND_NAMES)("publishing to the %s store", (name) => {
     for (const s of stores) s.destroy?.();
   }, 300_000);
 
+  it("a pointer that names no real generation is reported, then put back by the next publish", async () => {
+    const store = await (await backends.fresh(name)).open();
+    const out = scratch();
+    await writeTestArtifact(out, { kernelRelease: debianRelease(35) });
+    await publishFrom(store, out);
+    await store.replace(indexFolder("1.0.0"), "index.json", Buffer.from('{"generation":99}\n'));
+    await expectCode(lookup(store, 35), "STATE_CONFLICT");
+    expect((await publishFrom(store, out)).unchanged).toHaveLength(1);
+    const answer = await lookup(store, 35);
+    expect(answer.found && answer.generation).toBe(1);
+    store.destroy?.();
+  });
+
   it("download refuses a tampered asset and writes nothing", async () => {
     const store = await (await backends.fresh(name)).open();
     const out = scratch();

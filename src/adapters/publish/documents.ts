@@ -161,10 +161,12 @@ export async function advancePointer(
     const current = await store.read(spec.folder, pointer);
     const pointed = current.kind === "found" ? (claimedGeneration(current.body) ?? 0) : 0;
     const newest = generationsIn(spec.name, await assetNames(store, spec.folder))[0] ?? 0;
-    if (pointed > newest || newest === 0) return pointed;
+    if (newest === 0) return pointed;
     const generation = await store.read(spec.folder, generationAsset(spec.name, newest));
     if (generation.kind !== "found") continue;
-    // Equal numbers with other bytes: a pointer written by something else than a publisher, repaired here.
+    // Settled when the pointer holds the newest generation's bytes. A pointer past the newest generation, or at it
+    // with other bytes, was written by something other than a publisher (the listing follows the read, so it shows
+    // every generation a publisher could have pointed at) and is put back.
     if (pointed === newest && current.kind === "found" && current.body.equals(generation.body))
       return pointed;
     if (signer) await ensureSignature(store, spec, newest, generation.body, signer);
