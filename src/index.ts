@@ -11,6 +11,7 @@ import { settleLimited } from "./core/limiter.js";
 import { archOfPlatform, buildPipeline } from "./dagger/build-pipeline.js";
 import { type CliSecrets, cliContainer, runCli } from "./dagger/cli-container.js";
 import { type EntryReport, loadChunkEntries, parseKernelList, reportFile } from "./dagger/fan-out.js";
+import { publishSecrets, runPublish } from "./dagger/publish.js";
 
 @object()
 export class Kmodforge {
@@ -269,6 +270,34 @@ export class Kmodforge {
   ): Promise<string> {
     const ctr = this.cli({}).withDirectory("/work/artifact", artifact);
     return runCli(ctr, ["verify", "--module", "/work/artifact", "--json"]).stdout();
+  }
+
+  /**
+   * Publish artifact directories (as build and build-many return them) to an artifact store — github:owner/repo
+   * or s3://bucket/prefix — and swap in a new index generation naming them (docs/publish.md). Re-publishing is a
+   * no-op; a different build of a published identity is refused unless force. Returns the publish report as JSON.
+   */
+  @func({ cache: "never" })
+  async publish(
+    /** A directory of artifact directories */
+    artifacts: Directory,
+    /** Store URL: github:owner/repo or s3://bucket/prefix */
+    store: string,
+    /** Replace a different build already published under the same identity and driver version */
+    force = false,
+    /** ed25519 private key (PEM) that signs the index */
+    signKey?: Secret,
+    /** S3-compatible endpoint for an s3:// store */
+    s3Endpoint?: string,
+    /** GitHub token for a github: store */
+    githubToken?: Secret,
+    /** AWS access key id for an s3:// store */
+    awsAccessKeyId?: Secret,
+    /** AWS secret access key for an s3:// store */
+    awsSecretAccessKey?: Secret,
+  ): Promise<string> {
+    const secrets = publishSecrets(store, { githubToken, awsAccessKeyId, awsSecretAccessKey });
+    return runPublish(this.cli(secrets), { artifacts, store, force, signKey, s3Endpoint }).stdout();
   }
 
   private cli(secrets: CliSecrets) {

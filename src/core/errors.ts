@@ -16,7 +16,10 @@ export type ErrorCode =
   | "VERIFY_FAILED"
   | "STATE_CONFLICT"
   | "CONFIG_INVALID"
-  | "EXTERNAL_TOOL_FAILED";
+  | "EXTERNAL_TOOL_FAILED"
+  | "ARTIFACT_NOT_FOUND"
+  | "INDEX_SIGNATURE_INVALID"
+  | "ARTIFACT_CONFLICT";
 
 /**
  * Exit codes of the CLI: one per failure kind, plus success and an unexpected crash. Commands that report several
@@ -37,7 +40,18 @@ export const EXIT_CODES = {
   VERIFY_FAILED: 8,
   STATE_CONFLICT: 9,
   EXTERNAL_TOOL_FAILED: 10,
+  /** `lookup`: the store has no artifact for the identity (an answer, not a fault). */
+  ARTIFACT_NOT_FOUND: 1,
+  /** The store's index does not verify against the configured public key. */
+  INDEX_SIGNATURE_INVALID: 11,
+  /** A different artifact is already published under this identity and driver version. */
+  ARTIFACT_CONFLICT: 12,
 } as const satisfies Record<ErrorCode | "OK" | "UNEXPECTED", number>;
+
+/** The CLI exit code of a failure kind (also for answers such as "not found" that are not thrown). */
+export function exitCodeOf(code: ErrorCode): number {
+  return EXIT_CODES[code];
+}
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   INVALID_INPUT: 400,
@@ -52,6 +66,9 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   VERIFY_FAILED: 500,
   STATE_CONFLICT: 409,
   EXTERNAL_TOOL_FAILED: 500,
+  ARTIFACT_NOT_FOUND: 404,
+  INDEX_SIGNATURE_INVALID: 502,
+  ARTIFACT_CONFLICT: 409,
 };
 
 export class KmodforgeError extends Error {

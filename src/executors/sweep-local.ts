@@ -5,7 +5,7 @@ import { buildModule, type ExecutorRequest } from "./build.js";
 /** Builds one matrix entry on this machine; failures come back classified by their error code. */
 export type EntryBuilder = (
   entry: MatrixEntry,
-) => Promise<{ ok: true; artifact: string } | { ok: false; code?: string; detail: string }>;
+) => Promise<{ ok: true; artifactDir: string } | { ok: false; code?: string; detail: string }>;
 
 export interface LocalBuilderOptions {
   /** Module source directory (default: the sample module). */
@@ -36,7 +36,7 @@ export function localBuilder(options: LocalBuilderOptions): EntryBuilder {
         ...(options.log ? { log: options.log } : {}),
         ...(entry.headers.kind === "files" ? { expectedHeaders: entry.headers.files } : {}),
       });
-      return { ok: true, artifact: result.artifactDir };
+      return { ok: true, artifactDir: result.artifactDir };
     } catch (err) {
       const code = err instanceof KmodforgeError ? err.code : undefined;
       return { ok: false, ...(code ? { code } : {}), detail: (err as Error).message };

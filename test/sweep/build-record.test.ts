@@ -22,7 +22,7 @@ afterEach(async () => rm(dir, { recursive: true, force: true }));
 function scripted(outcomes: Record<string, KmodforgeError | "ok">): EntryBuilder {
   return async (entry: MatrixEntry) => {
     const o = outcomes[entry.id] ?? "ok";
-    if (o === "ok") return { ok: true, artifact: `artifacts/${entry.identity.kernelRelease}.ko` };
+    if (o === "ok") return { ok: true, artifactDir: `artifacts/${entry.identity.kernelRelease}` };
     return { ok: false, code: o.code, detail: o.message };
   };
 }

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { cacheSubdir } from "../../adapters/cache-dir.js";
+import { DEFAULT_STORE_URL } from "../../adapters/stores/open.js";
 import { buildEntries } from "../../adapters/sweep-build.js";
 import { commitOps, getChunk, pruneGenerations, putChunkSet, putMatrix } from "../../adapters/sweep-state.js";
 import { EXIT_CODES, InvalidInputError } from "../../core/errors.js";
@@ -21,6 +22,7 @@ import { localBuilder } from "../../executors/sweep-local.js";
 import { diffAgainstStore } from "./diff.js";
 import { addGithubOptions, runDispatch, summariseDispatch } from "./dispatch.js";
 import { discoverAndBuild } from "./matrix.js";
+import { openPublisher, publishOption, publishSignKeyOption, publishStep } from "./publish-step.js";
 import {
   addStateOptions,
   choiceOption,
@@ -96,6 +98,8 @@ export function registerSweep(program: Command): void {
       "module source to build and digest into every cache key (default: the sample module in kernel-module/)",
     )
     .option("--artifacts <dir>", "output directory for local builds", ".kmodforge/artifacts")
+    .addOption(publishOption(`${DEFAULT_STORE_URL} when building here, none with --build-chunk`))
+    .addOption(publishSignKeyOption())
     .option(
       "--keep-generations <n>",
       "state generations to keep (older ones are pruned)",
@@ -124,7 +128,12 @@ export function registerSweep(program: Command): void {
         const ref = parseChunkRef(opts.buildChunk);
         if (!ref) throw badOption("build-chunk", opts.buildChunk, "chunks/<32 hex>#<index>");
         const chunk = await getChunk(store, ref);
-        const r = await buildEntries(store, chunk.entries, builder(), writer, log, jobs);
+        const publisher = await openPublisher(opts, "none", log);
+        const r = await buildEntries(store, chunk.entries, builder(), writer, log, {
+          jobs,
+          afterBuild: publishStep(publisher, log),
+        });
+        publisher?.close();
         printResult(
           opts.json,
           { chunk: opts.buildChunk, entries: chunk.entries.length, ...r },
@@ -173,10 +182,15 @@ export function registerSweep(program: Command): void {
       for (const id of diff.removed) ops.push({ op: "removed", id, at });
 
       if (buildsHere) {
-        // Record the matrix first; each result is committed as it finishes.
+        // Open the store first; then record the matrix; each result is committed as it finishes.
+        const publisher = await openPublisher(opts, DEFAULT_STORE_URL, log);
         await commitOps(store, ops, { writer });
         await pruneGenerations(store, opts.keepGenerations);
-        const r = await buildEntries(store, work, builder(), writer, log, jobs);
+        const r = await buildEntries(store, work, builder(), writer, log, {
+          jobs,
+          afterBuild: publishStep(publisher, log),
+        });
+        publisher?.close();
         printResult(
           opts.json,
           { ...base, ...r },
