@@ -52,7 +52,7 @@ describe("the publish function", () => {
     const execs = args(chain, "withExec").map((a) => a.args as string[]);
     expect(execs.at(-1)).toEqual([
       "node",
-      "bin/kmodforge.js",
+      "/kmodforge/bin/kmodforge.js",
       "publish",
       "--from",
       "/artifacts",

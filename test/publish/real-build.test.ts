@@ -40,7 +40,7 @@ describe("a real build, published and looked up", () => {
       "build",
       ...identity,
       "--executor",
-      "local",
+      "host",
       "--out",
       join(dir, "out"),
       "--cache-dir",

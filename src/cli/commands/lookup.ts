@@ -1,6 +1,5 @@
-import { join } from "node:path";
 import type { Command } from "commander";
-import { defaultCacheRoot } from "../../adapters/cache-dir.js";
+import { cacheSubdir } from "../../adapters/cache-dir.js";
 import { downloadArtifact, type LookupAnswer, lookupArtifact } from "../../adapters/publish/lookup.js";
 import { ReadCache } from "../../adapters/publish/read-cache.js";
 import { DEFAULT_STORE_URL } from "../../adapters/stores/open.js";
@@ -70,7 +69,7 @@ export function registerLookup(program: Command): void {
       )
       .option(
         "--cache-dir <dir>",
-        "lookup cache (default: $KMODFORGE_CACHE/lookup or ~/.cache/kmodforge/lookup)",
+        "lookup cache (default: the lookup/ subdirectory of the kmodforge cache, docs/cache.md)",
       ),
   )
     .option("--json", "print the answer as JSON")
@@ -84,7 +83,7 @@ export function registerLookup(program: Command): void {
           identity,
           ...(identity.driverVersion ? { driverVersion: identity.driverVersion } : {}),
           ...(publicKey ? { publicKey } : {}),
-          cache: new ReadCache(opts.cacheDir ?? join(defaultCacheRoot(), "lookup")),
+          cache: new ReadCache(opts.cacheDir ?? cacheSubdir("lookup")),
         });
         const downloaded =
           answer.found && opts.download ? await downloadArtifact(store, answer, opts.download) : undefined;
