@@ -1,6 +1,6 @@
 /**
  * kmodforge: build, verify and package an out-of-tree Linux kernel module for every kernel a fleet runs
- * (Ubuntu, Debian, Fedora, CentOS Stream, AlmaLinux, Rocky, Amazon Linux; x86_64 and aarch64).
+ * of the distributions in targets/ (deb and RPM families; x86_64 and aarch64).
  *
  * Builder images and header packages are cached by content in the engine, so every build on an engine shares them.
  */
@@ -25,9 +25,9 @@ export class Kmodforge {
   async build(
     /** Kernel release as `uname -r` prints it, e.g. 6.1.0-57-amd64 */
     kernel: string,
-    /** Distribution: ubuntu, debian, fedora, centos, almalinux, rocky, amazonlinux */
+    /** Distribution: one kmodforge supports (see targets/; `kmodforge identity --help` lists them) */
     distro: string,
-    /** Distribution version, e.g. 12, 22.04, 9, 2023 */
+    /** Distribution version as the distribution numbers it (e.g. 12, 22.04, 9) */
     distroVersion: string,
     /** Target architecture: x86_64 or aarch64 (amd64/arm64 accepted) */
     arch = "x86_64",

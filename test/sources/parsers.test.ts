@@ -8,11 +8,6 @@ import {
 } from "../../src/core/headers/explicit-url.js";
 import { kojiPackageUrls, kojiSourceName } from "../../src/core/headers/koji-layout.js";
 import {
-  kernelsFromLivepatches,
-  livepatchKernelRelease,
-  parseLivepatchPackage,
-} from "../../src/core/headers/livepatch-index.js";
-import {
   expandRepoTemplate,
   parseMirrorList,
   resolvePackageUrl,
@@ -20,6 +15,11 @@ import {
 import { createPrimaryScanner, isHeaderLikeName } from "../../src/core/headers/primary-xml.js";
 import { parseRepomd, pickPrimary } from "../../src/core/headers/repomd.js";
 import { rpmVerCmp } from "../../src/core/headers/rpm-package.js";
+import {
+  kernelsFromLivepatches,
+  livepatchKernelRelease,
+  parseLivepatchPackage,
+} from "../../src/distros/amazonlinux-livepatch.js";
 
 describe("RPM versions", () => {
   it("rpmvercmp orders like rpm", () => {

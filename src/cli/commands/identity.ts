@@ -4,6 +4,7 @@ import { InvalidInputError } from "../../core/errors.js";
 import { type KernelIdentity, parseIdentity } from "../../core/identity.js";
 import { artifactName } from "../../core/naming.js";
 import { checkSupport } from "../../core/support.js";
+import { distroOptionHelp, versionOptionHelp } from "../../distros/registry.js";
 
 interface IdentityOptions {
   kernel: string;
@@ -58,7 +59,9 @@ function printText(report: IdentityReport): void {
     if (key === "headerPackages") continue;
     process.stdout.write(`${key}: ${value}\n`);
   }
-  const packages = report.headerPackages.map((p) => (p.version ? `${p.name}-${p.version}` : p.name));
+  const packages = report.headerPackages.map((p) =>
+    p.version ? `${p.name}-${p.version}` : p.versionPrefix ? `${p.name}-${p.versionPrefix}.*` : p.name,
+  );
   process.stdout.write(`headerPackages: ${packages.join(" ")}\n`);
 }
 
@@ -74,14 +77,8 @@ export function registerIdentity(program: Command): void {
       "Print the normalised identity of a kernel build, its support verdict and header package names.",
     )
     .requiredOption("--kernel <release>", "kernel release as uname -r prints it, e.g. 6.1.0-18-amd64")
-    .requiredOption(
-      "--distro <name>",
-      "distribution: ubuntu, debian, fedora, centos, almalinux, rocky, amazonlinux",
-    )
-    .requiredOption(
-      "--distro-version <version>",
-      "distribution version, e.g. 12, bookworm, 22.04, jammy, 9, 2023",
-    )
+    .requiredOption("--distro <name>", distroOptionHelp())
+    .requiredOption("--distro-version <version>", versionOptionHelp())
     .requiredOption("--arch <arch>", "x86_64 or aarch64 (amd64 and arm64 accepted)")
     .option("--driver-version <version>", "version of the module being built")
     .option("--module <name>", "module name; with --driver-version, prints the artifact name")

@@ -1,4 +1,4 @@
-import { compareEvr, type WantedRpm } from "./rpm-package.js";
+import { compareEvr, releaseMatches, type WantedRpm } from "./rpm-package.js";
 import { createXmlStream } from "./xml-stream.js";
 
 /**
@@ -131,7 +131,7 @@ export function matchWanted(packages: readonly PrimaryPackage[], want: WantedRpm
       p.name === want.name &&
       p.arch === want.arch &&
       (want.version === undefined || p.version === want.version) &&
-      (want.release === undefined || p.release === want.release),
+      releaseMatches(want, p.release),
   );
   return hits.sort((a, b) => compareEvr(b, a));
 }
