@@ -129,6 +129,8 @@ export class Kmodforge {
     @argument({ defaultPath: "/kernel-module" }) source: Directory,
     /** GitHub token for discovery sources that need it */
     githubToken?: Secret,
+    /** Leave out distribution versions targets/ marks end-of-life (they are included by default) */
+    excludeEol = false,
   ): File {
     const args = [
       "matrix",
@@ -140,6 +142,7 @@ export class Kmodforge {
       "/tmp/matrix.json",
     ];
     if (debian) args.push("--debian");
+    if (excludeEol) args.push("--exclude-eol");
     return runCli(this.cli({ githubToken }).withDirectory("/module", source), args).file("/tmp/matrix.json");
   }
 
@@ -216,10 +219,13 @@ export class Kmodforge {
     awsAccessKeyId?: Secret,
     /** AWS secret access key for an s3:// state store */
     awsSecretAccessKey?: Secret,
+    /** Leave out distribution versions targets/ marks end-of-life (they are included by default) */
+    excludeEol = false,
   ): Promise<string> {
     const args = ["sweep", "--state", state, "--executor", "none", "--format", format];
     args.push("--module-source", "/module");
     if (force) args.push("--force");
+    if (excludeEol) args.push("--exclude-eol");
     const ctr = this.cli({ githubToken, awsAccessKeyId, awsSecretAccessKey }).withDirectory(
       "/module",
       source,

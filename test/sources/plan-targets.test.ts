@@ -181,6 +181,16 @@ describe("exact candidates", () => {
     ]);
   });
 
+  it("CentOS 7 and 8: the vault of the kernel's point release under its full name", () => {
+    expect(urls("centos", "7", "x86_64")).toEqual([
+      "https://vault.centos.org/7.9.2009/updates/x86_64/repodata/repomd.xml",
+      "https://vault.centos.org/7.9.2009/os/x86_64/repodata/repomd.xml",
+    ]);
+    expect(urls("centos", "8", "aarch64")[0]).toBe(
+      "https://vault.centos.org/8.5.2111/BaseOS/aarch64/os/repodata/repomd.xml",
+    );
+  });
+
   it("Oracle Linux 9: Oracle's yum repositories, RHCK trees then UEK releases", () => {
     expect(urls("oraclelinux", "9", "aarch64")).toEqual([
       "https://yum.oracle.com/repo/OracleLinux/OL9/appstream/aarch64/repodata/repomd.xml",

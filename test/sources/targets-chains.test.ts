@@ -138,6 +138,18 @@ describe("real identities through the targets/ chains", () => {
     expect(r.found[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("CentOS 8 and 7: the vault under the point release's full name (8.4 → 8.4.2105, 7.9 → 7.9.2009)", async () => {
+    const c8 = await resolve("centos", "8", "8", "4.18.0-305.3.1.el8.x86_64", "x86_64");
+    expect(c8.found.map((f) => f.url)).toEqual([
+      `${server.url}/rpm/centos/vault/8.4.2105/BaseOS/x86_64/os/Packages/kernel-devel-4.18.0-305.3.1.el8.x86_64.rpm`,
+    ]);
+    const c7 = await resolve("centos", "7", "7", "3.10.0-1160.119.1.el7.x86_64", "x86_64");
+    expect(traceSummary(c7.trace)).toEqual(["vault found"]);
+    expect(c7.found[0]!.url).toBe(
+      `${server.url}/rpm/centos/vault/7.9.2009/updates/x86_64/Packages/kernel-devel-3.10.0-1160.119.1.el7.x86_64.rpm`,
+    );
+  });
+
   it("Oracle Linux 9: UEK from the UEK R7 repository, RHCK from appstream, both verified", async () => {
     const uek = await resolve("oraclelinux", "9", "9", "5.15.0-105.125.6.2.el9uek.x86_64", "x86_64");
     expect(uek.found.map((f) => `${f.name} ${f.version} ${f.packageArch}`)).toEqual([

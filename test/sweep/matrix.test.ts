@@ -118,6 +118,26 @@ describe("matrix", () => {
     expect(deb.compiler).toEqual({ family: "gcc", major: 12 });
   });
 
+  it("builds end-of-life versions by default and leaves them out, with the reason, under excludeEol", async () => {
+    const policy = await loadTargets();
+    const kernels = [
+      { distro: "debian", distroVersion: "11", kernelRelease: "5.10.0-28-amd64" },
+      { distro: "debian", distroVersion: "12", kernelRelease: "6.1.0-18-amd64" },
+      { distro: "centos", distroVersion: "7", kernelRelease: "3.10.0-1160.119.1.el7.x86_64" },
+    ].map((input) => ({ input: { ...input, arch: "x86_64" }, headerFiles: [], source: "test" }));
+    expect(buildMatrix(kernels, policy).matrix.entries.map((e) => e.id)).toEqual([
+      "centos/7/x86_64/3.10.0-1160.119.1.el7.x86_64",
+      "debian/11/x86_64/5.10.0-28-amd64",
+      "debian/12/x86_64/6.1.0-18-amd64",
+    ]);
+    const { matrix, skipped } = buildMatrix(kernels, policy, { excludeEol: true });
+    expect(matrix.entries.map((e) => e.id)).toEqual(["debian/12/x86_64/6.1.0-18-amd64"]);
+    expect(skipped.map((s) => s.reason)).toEqual([
+      "centos 7 is end-of-life (eol: 2024-06-30); --exclude-eol leaves it out",
+      "debian 11 is end-of-life (eol: 2026-08-31 (LTS)); --exclude-eol leaves it out",
+    ]);
+  });
+
   it("honours flavours, minKernel, exclusions and pins", async () => {
     const policy = await loadTargets(`${FIX}/targets`);
     const k = (release: string, version = "12", arch = "x86_64") => ({

@@ -20,6 +20,8 @@ interface IdentityOptions {
 export interface IdentityReport extends KernelIdentity {
   supported: boolean;
   reason: string;
+  /** When targets/ marks the version end-of-life: its `eol` note (sweeps include it unless --exclude-eol). */
+  eol?: string;
   artifactName?: string;
 }
 
@@ -35,7 +37,12 @@ export async function identityReport(opts: IdentityOptions): Promise<IdentityRep
   if (!result.ok) throw result.error;
   const id = result.value;
   const verdict = checkSupport(id, await loadTargets(opts.targets));
-  const report: IdentityReport = { ...id, supported: verdict.supported, reason: verdict.reason };
+  const report: IdentityReport = {
+    ...id,
+    supported: verdict.supported,
+    reason: verdict.reason,
+    ...(verdict.target?.eol !== undefined ? { eol: verdict.target.eol } : {}),
+  };
   if (opts.module !== undefined) {
     if (!id.driverVersion) {
       throw new InvalidInputError([
