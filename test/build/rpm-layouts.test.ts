@@ -103,7 +103,7 @@ function compileAndGate(buildDir: string): void {
 describe("RPM layouts of the new families, resolved, extracted and built against", () => {
   beforeEach((ctx) => requireOrSkip(ctx, ...NEEDS));
   it("openSUSE: kernel-default-devel (obj tree) + kernel-devel (sources) + kernel-macros, matched by prefix", async () => {
-    const kver = "6.4.0-150600.23.25";
+    const kver = "6.4.0-150600.23.25"; // abi-literal-ok: a fixture repository's SUSE/UEK release, not the live archive
     const release = `${kver}-default`;
     // The obj tree is Debian's arch tree; its Makefile includes the sources by the relative path SUSE's does.
     const obj = join(work, "suse-obj");
@@ -128,7 +128,7 @@ describe("RPM layouts of the new families, resolved, extracted and built against
       ver: "6.4.0",
       rel: `150600.23.25.${counter}`,
       arch,
-      href: `${arch}/${name}-6.4.0-150600.23.25.${counter}.${arch}.rpm`,
+      href: `${arch}/${name}-6.4.0-150600.23.25.${counter}.${arch}.rpm`, // abi-literal-ok: a fixture repository's SUSE/UEK release, not the live archive
       payload: readFileSync(
         buildRpm(work, {
           name,
@@ -162,9 +162,9 @@ describe("RPM layouts of the new families, resolved, extracted and built against
       targetsDir: targets,
     });
     expect(prepared.resolved.packages.map((p) => `${p.name} ${p.version}`).sort()).toEqual([
-      "kernel-default-devel 6.4.0-150600.23.25.3",
-      "kernel-devel 6.4.0-150600.23.25.1",
-      "kernel-macros 6.4.0-150600.23.25.1",
+      "kernel-default-devel 6.4.0-150600.23.25.3", // abi-literal-ok: a fixture repository's SUSE/UEK release, not the live archive
+      "kernel-devel 6.4.0-150600.23.25.1", // abi-literal-ok: a fixture repository's SUSE/UEK release, not the live archive
+      "kernel-macros 6.4.0-150600.23.25.1", // abi-literal-ok: a fixture repository's SUSE/UEK release, not the live archive
     ]);
     expect(prepared.resolved.packages.every((p) => /^[0-9a-f]{64}$/.test(p.sha256 ?? ""))).toBe(true);
     expect(prepared.tree.buildDirInTree).toBe(`usr/src/linux-${kver}-obj/x86_64/default`);
@@ -172,7 +172,7 @@ describe("RPM layouts of the new families, resolved, extracted and built against
   }, 600_000);
 
   it("Oracle Linux UEK: kernel-uek-devel from getPackage/, built against /usr/src/kernels/<uek release>", async () => {
-    const release = "5.15.0-105.125.6.2.el9uek.x86_64";
+    const release = "5.15.0-105.125.6.2.el9uek.x86_64"; // abi-literal-ok: a fixture repository's SUSE/UEK release, not the live archive
     const flat = join(work, "uek-flat");
     flattenDebianTree(debian.tree, flat);
     const file = buildRpm(work, {
