@@ -61,27 +61,27 @@ function backportTarget(major: string, minor: string): string | undefined {
 function read(ctx: ReleaseContext): ParsedRelease | undefined {
   const abi = ABI_STYLE.exec(ctx.kernelRelease);
   if (abi) {
-    const [, major, minor, abiText, debN, flavour] = abi as unknown as string[];
-    const bpo = abiText!.startsWith("0.bpo.");
-    const implied = bpo ? backportTarget(major!, minor!) : debN;
+    const [, major = "", minor = "", abiText = "", debN, flavour = ""] = abi;
+    const bpo = abiText.startsWith("0.bpo.");
+    const implied = bpo ? backportTarget(major, minor) : debN;
     return {
       upstreamVersion: `${major}.${minor}.0`,
       sublevelKnown: false,
-      abi: abiText!,
-      flavour: flavour!,
+      abi: abiText,
+      flavour,
       distroTag: bpo ? "bpo" : `deb${debN ?? ctx.distroVersion}`,
       ...(implied ? { impliedDistroVersion: implied } : {}),
     };
   }
   const ver = VERSION_STYLE.exec(ctx.kernelRelease);
   if (!ver) return undefined;
-  const [, major, minor, patch, tag, debN, flavour] = ver as unknown as string[];
-  const implied = tag === "bpo" ? backportTarget(major!, minor!) : debN;
+  const [, major = "", minor = "", patch = "", tag = "", debN, flavour = ""] = ver;
+  const implied = tag === "bpo" ? backportTarget(major, minor) : debN;
   return {
     upstreamVersion: `${major}.${minor}.${patch}`,
     sublevelKnown: true,
     abi: `${major}.${minor}.${patch}+${tag}`,
-    flavour: flavour!,
+    flavour,
     distroTag: tag === "bpo" ? "bpo" : `deb${debN}`,
     ...(implied ? { impliedDistroVersion: implied } : {}),
   };

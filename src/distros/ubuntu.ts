@@ -91,14 +91,7 @@ function parse(ctx: ReleaseContext): ParsedRelease | FieldIssue[] {
         `not an Ubuntu kernel release ${JSON.stringify(ctx.kernelRelease)}`,
       ),
     ];
-  const [, major, minor, sub, abi, flavour] = m as unknown as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
+  const [, major = "", minor = "", sub = "", abi = "", flavour = ""] = m;
   const line = `${major}.${minor}`;
   const base = flavour.replace(/-64k$/, "");
   const issues: FieldIssue[] = [];
