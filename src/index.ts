@@ -1,6 +1,6 @@
 /**
  * kmodforge: build, verify and package an out-of-tree Linux kernel module for every kernel a fleet runs
- * (Ubuntu, Debian, Fedora, CentOS Stream, AlmaLinux, Rocky, Amazon Linux; x86_64 and aarch64).
+ * of the distributions in targets/ (deb and RPM families; x86_64 and aarch64).
  *
  * Builder images and header packages are cached by content in the engine, so every build on an engine shares them.
  */
@@ -12,6 +12,7 @@ import { settleLimited } from "./core/limiter.js";
 import { archOfPlatform, buildPipeline } from "./dagger/build-pipeline.js";
 import { type CliSecrets, cliContainer, runCli } from "./dagger/cli-container.js";
 import { type EntryReport, loadChunkEntries, parseKernelList, reportFile } from "./dagger/fan-out.js";
+import { publishSecrets, runPublish } from "./dagger/publish.js";
 
 @object()
 export class Kmodforge {
@@ -27,9 +28,9 @@ export class Kmodforge {
   async build(
     /** Kernel release as `uname -r` prints it, e.g. 6.1.0-57-amd64 */
     kernel: string,
-    /** Distribution: ubuntu, debian, fedora, centos, almalinux, rocky, amazonlinux */
+    /** Distribution: one kmodforge supports (see targets/; `kmodforge identity --help` lists them) */
     distro: string,
-    /** Distribution version, e.g. 12, 22.04, 9, 2023 */
+    /** Distribution version as the distribution numbers it (e.g. 12, 22.04, 9) */
     distroVersion: string,
     /** Target architecture: x86_64 or aarch64 (amd64/arm64 accepted) */
     arch = "x86_64",
@@ -131,6 +132,8 @@ export class Kmodforge {
     @argument({ defaultPath: "/kernel-module" }) source: Directory,
     /** GitHub token for discovery sources that need it */
     githubToken?: Secret,
+    /** Leave out distribution versions targets/ marks end-of-life (they are included by default) */
+    excludeEol = false,
   ): File {
     const args = [
       "matrix",
@@ -142,6 +145,7 @@ export class Kmodforge {
       "/tmp/matrix.json",
     ];
     if (debian) args.push("--debian");
+    if (excludeEol) args.push("--exclude-eol");
     return runCli(this.cli({ githubToken }).withDirectory("/module", source), args).file("/tmp/matrix.json");
   }
 
@@ -218,10 +222,13 @@ export class Kmodforge {
     awsAccessKeyId?: Secret,
     /** AWS secret access key for an s3:// state store */
     awsSecretAccessKey?: Secret,
+    /** Leave out distribution versions targets/ marks end-of-life (they are included by default) */
+    excludeEol = false,
   ): Promise<string> {
     const args = ["sweep", "--state", state, "--executor", "none", "--format", format];
     args.push("--module-source", "/module");
     if (force) args.push("--force");
+    if (excludeEol) args.push("--exclude-eol");
     const ctr = this.cli({ githubToken, awsAccessKeyId, awsSecretAccessKey }).withDirectory(
       "/module",
       source,
@@ -271,6 +278,34 @@ export class Kmodforge {
   ): Promise<string> {
     const ctr = this.cli({}).withDirectory("/work/artifact", artifact);
     return runCli(ctr, ["verify", "--module", "/work/artifact", "--json"]).stdout();
+  }
+
+  /**
+   * Publish artifact directories (as build and build-many return them) to an artifact store — github:owner/repo
+   * or s3://bucket/prefix — and swap in a new index generation naming them (docs/publish.md). Re-publishing is a
+   * no-op; a different build of a published identity is refused unless force. Returns the publish report as JSON.
+   */
+  @func({ cache: "never" })
+  async publish(
+    /** A directory of artifact directories */
+    artifacts: Directory,
+    /** Store URL: github:owner/repo or s3://bucket/prefix */
+    store: string,
+    /** Replace a different build already published under the same identity and driver version */
+    force = false,
+    /** ed25519 private key (PEM) that signs the index */
+    signKey?: Secret,
+    /** S3-compatible endpoint for an s3:// store */
+    s3Endpoint?: string,
+    /** GitHub token for a github: store */
+    githubToken?: Secret,
+    /** AWS access key id for an s3:// store */
+    awsAccessKeyId?: Secret,
+    /** AWS secret access key for an s3:// store */
+    awsSecretAccessKey?: Secret,
+  ): Promise<string> {
+    const secrets = publishSecrets(store, { githubToken, awsAccessKeyId, awsSecretAccessKey });
+    return runPublish(this.cli(secrets), { artifacts, store, force, signKey, s3Endpoint }).stdout();
   }
 
   private cli(secrets: CliSecrets) {

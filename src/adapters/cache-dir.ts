@@ -18,6 +18,8 @@ export const CACHE_SUBDIRS = {
   work: "work",
   /** Load tests: kernel images, busybox and their own apt state. */
   boot: "boot",
+  /** `lookup`: artifact store indexes with their ETags. */
+  lookup: "lookup",
   /** Scratch roots made with debootstrap for builder base images (removed once imported). */
   images: "images",
 } as const;

@@ -6,14 +6,16 @@ import { z } from "zod";
 import type { Arch } from "../core/arch.js";
 import { KmodforgeError } from "../core/errors.js";
 import { checkToken, MAX_RELEASE_LENGTH } from "../core/identity.js";
+import { hostAptFamily } from "../distros/registry.js";
 import type { DebPackage } from "./apt-metadata.js";
 import { extractDebMember } from "./deb-extract.js";
 import { type DownloadedDeb, PrivateApt } from "./private-apt.js";
 
 /**
- * What a load test boots, fetched from the distribution's own archive: the kernel image of one exact kernel
- * release (`vmlinuz-<release>` out of Debian's `linux-image-<release>-unsigned`, or the signed `linux-image-<release>`
- * when no unsigned build is published) and a static busybox for the initramfs. Both are cached by package.
+ * What a load test boots, fetched from the archive of the family the host's apt serves: the kernel image of one
+ * exact kernel release (`vmlinuz-<release>` out of the packages the family names, Debian's
+ * `linux-image-<release>-unsigned` then the signed `linux-image-<release>`) and a static busybox for the initramfs.
+ * Both are cached by package.
  */
 
 export interface FetchedAsset {
@@ -120,11 +122,9 @@ export function checkedRelease(release: string): string {
   return checked;
 }
 
-/** The packages that hold a Debian kernel release's image and modules, preferred first. */
-export const kernelImagePackages = (release: string) => [
-  `linux-image-${release}-unsigned`,
-  `linux-image-${release}`,
-];
+/** The packages that hold a kernel release's image and modules, preferred first, as the host's apt family names them. */
+export const kernelImagePackages = (release: string): string[] =>
+  hostAptFamily().apt.kernelImagePackages?.(release) ?? [];
 
 /** Fetches (or reuses) `vmlinuz-<kernelRelease>` for a Debian kernel release. */
 export async function fetchDebianKernelImage(

@@ -1,6 +1,3 @@
-import { retry } from "@octokit/plugin-retry";
-import { throttling } from "@octokit/plugin-throttling";
-import { Octokit } from "@octokit/rest";
 import { chunkSetKey, formatChunkRef } from "../core/sweep/chunk.js";
 import {
   claimKey,
@@ -13,57 +10,7 @@ import {
   ledgerVerdict,
 } from "../core/sweep/ledger.js";
 import type { StateStore } from "../core/sweep/store.js";
-
-/** Octokit with rate-limit handling (primary and secondary limits honour retry-after) and 5xx retries. */
-function pluginOctokit() {
-  return Octokit.plugin(retry, throttling);
-}
-export type GithubClient = InstanceType<ReturnType<typeof pluginOctokit>>;
-// Built on first use, never at import time.
-let RetryingOctokit: ReturnType<typeof pluginOctokit> | undefined;
-
-export interface GithubClientOptions {
-  token?: string;
-  /** API root; a GitHub Enterprise Server or a local test server. */
-  baseUrl?: string;
-  /** How many times a rate-limited request is retried before giving up. */
-  rateLimitRetries?: number;
-  /** Multiplier for retry-after seconds and retry backoff, in ms (1000 in production). */
-  retryBaseMs?: number;
-  retries?: number;
-  log?: (line: string) => void;
-}
-
-export function createGithubClient(options: GithubClientOptions = {}): GithubClient {
-  const limit = options.rateLimitRetries ?? 5;
-  const base = options.retryBaseMs ?? 1000;
-  const log = options.log ?? (() => undefined);
-  RetryingOctokit ??= pluginOctokit();
-  return new RetryingOctokit({
-    ...(options.token ? { auth: options.token } : {}),
-    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-    userAgent: "kmodforge",
-    // Set on the retry plugin, not as a request default: a request-level `retries` would also retry 4xx refusals.
-    retry: { retryAfterBaseValue: base, retries: options.retries ?? 5 },
-    throttle: {
-      retryAfterBaseValue: base,
-      onRateLimit: (after: number, opts: { method: string; url: string }, _o: unknown, count: number) => {
-        log(`rate limited on ${opts.method} ${opts.url}; retry ${count + 1}/${limit} in ${after}s`);
-        return count < limit;
-      },
-      onSecondaryRateLimit: (
-        after: number,
-        opts: { method: string; url: string },
-        _o: unknown,
-        count: number,
-      ) => {
-        log(`secondary rate limit on ${opts.method} ${opts.url}; retry ${count + 1}/${limit} in ${after}s`);
-        return count < limit;
-      },
-    },
-    log: { debug: () => undefined, info: () => undefined, warn: log, error: log },
-  });
-}
+import type { GithubClient } from "./github-client.js";
 
 export interface WorkflowTarget {
   owner: string;

@@ -99,19 +99,21 @@ export function createHttpClient(
   const inflight = new Map<string, Promise<HttpResponse>>();
   let downloaded = 0;
 
-  const hop = (url: string, opts: HttpGetOptions, cached?: CachedBody) =>
-    semaphore.run(() =>
+  const hop = (url: string, opts: HttpGetOptions, cached?: CachedBody) => {
+    const validator = cached?.validator ?? (opts.ifNoneMatch ? { etag: opts.ifNoneMatch } : undefined);
+    return semaphore.run(() =>
       getOnce(url, {
         timeoutMs: opts.timeoutMs ?? options.timeoutMs ?? 30_000,
         maxBytes: opts.maxBytes ?? Number.POSITIVE_INFINITY,
         userAgent: options.userAgent ?? "kmodforge",
         ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(cached ? { validator: cached.validator } : {}),
+        ...(validator ? { validator } : {}),
         onBytes: (n) => {
           downloaded += n;
         },
       }),
     );
+  };
 
   async function once(url: string, opts: HttpGetOptions, cached?: CachedBody): Promise<HttpResponse> {
     let current = url;

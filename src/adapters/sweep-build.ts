@@ -12,7 +12,14 @@ export interface BuildReport {
   excluded: number;
   failed: number;
   failures: Array<{ id: string; reason: string; detail: string }>;
+  /** Outcomes of the publish step after each successful build (when one is given). */
+  publish?: Record<PublishOutcome, number>;
 }
+
+export type PublishOutcome = "published" | "unchanged" | "kept-published";
+
+/** A step after each successful build (publishing); throwing records the entry as failed. */
+export type AfterBuild = (artifactDir: string) => Promise<PublishOutcome>;
 
 /**
  * Builds entries, `jobs` at a time, and records each outcome in the state store as it happens, so an interrupted
@@ -24,13 +31,20 @@ export async function buildEntries(
   build: EntryBuilder,
   writer: string,
   log: (l: string) => void,
-  jobs = 1,
+  options: { jobs?: number; afterBuild?: AfterBuild } = {},
 ): Promise<BuildReport> {
-  const report: BuildReport = { built: 0, excluded: 0, failed: 0, failures: [] };
+  const { afterBuild } = options;
+  const report: BuildReport = {
+    built: 0,
+    excluded: 0,
+    failed: 0,
+    failures: [],
+    ...(afterBuild ? { publish: { published: 0, unchanged: 0, "kept-published": 0 } } : {}),
+  };
   let started = 0;
-  const settled = await settleLimited(entries, jobs, async (entry) => {
+  const settled = await settleLimited(entries, options.jobs ?? 1, async (entry) => {
     log(`build ${++started}/${entries.length}: ${entry.id}`);
-    const r = await build(entry);
+    const r = await withAfterBuild(await build(entry), afterBuild, report);
     const at = new Date().toISOString();
     let op: StateOp;
     if (r.ok) {
@@ -41,7 +55,7 @@ export async function buildEntries(
         cacheKey: entry.cacheKey,
         at,
         outcome: "built",
-        ...(r.artifact ? { artifact: r.artifact } : {}),
+        artifact: r.artifactDir,
       };
     } else if (r.code === "BUILD_EXCLUDED") {
       report.excluded++;
@@ -69,4 +83,21 @@ export async function buildEntries(
   const lost = settled.find((s) => s.status === "rejected");
   if (lost?.status === "rejected") throw lost.reason;
   return report;
+}
+
+/** Runs the step after a successful build; its failure turns the build's result into a failure. */
+async function withAfterBuild(
+  r: Awaited<ReturnType<EntryBuilder>>,
+  afterBuild: AfterBuild | undefined,
+  report: BuildReport,
+): Promise<Awaited<ReturnType<EntryBuilder>>> {
+  if (!r.ok || !afterBuild) return r;
+  try {
+    const outcome = await afterBuild(r.artifactDir);
+    report.publish![outcome]++;
+    return r;
+  } catch (err) {
+    // The module built; its store did not take it. Retried like any infrastructure fault.
+    return { ok: false, code: "infrastructure", detail: `publish failed: ${(err as Error).message}` };
+  }
 }

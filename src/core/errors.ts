@@ -17,6 +17,9 @@ export type ErrorCode =
   | "STATE_CONFLICT"
   | "CONFIG_INVALID"
   | "EXTERNAL_TOOL_FAILED"
+  | "ARTIFACT_NOT_FOUND"
+  | "INDEX_SIGNATURE_INVALID"
+  | "ARTIFACT_CONFLICT"
   /** Not a failure: the package's build-exclusive rules (dkms.conf BUILD_EXCLUSIVE_*) leave this kernel out. */
   | "BUILD_EXCLUDED";
 
@@ -39,9 +42,20 @@ export const EXIT_CODES = {
   VERIFY_FAILED: 8,
   STATE_CONFLICT: 9,
   EXTERNAL_TOOL_FAILED: 10,
+  /** `lookup`: the store has no artifact for the identity (an answer, not a fault). */
+  ARTIFACT_NOT_FOUND: 1,
+  /** The store's index does not verify against the configured public key. */
+  INDEX_SIGNATURE_INVALID: 11,
+  /** A different artifact is already published under this identity and driver version. */
+  ARTIFACT_CONFLICT: 12,
   // DKMS's own code for "skipped due to BUILD_EXCLUSIVE", so scripts that know DKMS read it the same way.
   BUILD_EXCLUDED: 77,
 } as const satisfies Record<ErrorCode | "OK" | "UNEXPECTED", number>;
+
+/** The CLI exit code of a failure kind (also for answers such as "not found" that are not thrown). */
+export function exitCodeOf(code: ErrorCode): number {
+  return EXIT_CODES[code];
+}
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   INVALID_INPUT: 400,
@@ -56,6 +70,9 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   VERIFY_FAILED: 500,
   STATE_CONFLICT: 409,
   EXTERNAL_TOOL_FAILED: 500,
+  ARTIFACT_NOT_FOUND: 404,
+  INDEX_SIGNATURE_INVALID: 502,
+  ARTIFACT_CONFLICT: 409,
   BUILD_EXCLUDED: 422,
 };
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runProcess } from "../adapters/run-process.js";
@@ -55,6 +55,26 @@ export interface BootTestResult extends BootOutcome {
 }
 
 export const DEFAULT_BOOT_TIMEOUT_MS = 180_000;
+/** Console bytes kept (the tail: a guest that floods its console is reported by how it ended). */
+const CONSOLE_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/** The last `limit` bytes of the console file QEMU wrote; empty when QEMU never created it. */
+async function readConsole(path: string, limit = CONSOLE_LIMIT_BYTES): Promise<string> {
+  const file = await open(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return undefined;
+    throw err;
+  });
+  if (!file) return "";
+  try {
+    const { size } = await file.stat();
+    const length = Math.min(size, limit);
+    const buffer = Buffer.alloc(length);
+    await file.read(buffer, 0, length, size - length);
+    return buffer.toString("utf8");
+  } finally {
+    await file.close();
+  }
+}
 
 /** Reads the modules and puts them in load order; a dependency that is not among them is an error naming it. */
 export async function modulesInLoadOrder(files: readonly string[], arch: Arch): Promise<LoadableModule[]> {
@@ -91,17 +111,19 @@ export async function runBootTest(options: BootTestOptions): Promise<BootTestRes
   const work = await mkdtemp(join(tmpdir(), "kmodforge-boot-"));
   try {
     const initrdPath = join(work, "initrd.gz");
+    const consolePath = join(work, "console.log");
     await writeFile(initrdPath, initramfs);
     const cmd = qemuCommand({
       arch: options.arch,
       kernelPath: options.kernelImage,
       initrdPath,
+      consolePath,
       ...(options.memoryMiB !== undefined ? { memoryMiB: options.memoryMiB } : {}),
     });
     const timeoutMs = options.timeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS;
     // A missing QEMU surfaces as EXTERNAL_TOOL_FAILED naming the binary (qemu-system-x86 / qemu-system-arm).
-    const run = await runProcess(cmd.binary, cmd.args, { timeoutMs, maxOutputBytes: 16 * 1024 * 1024 });
-    const serial = run.stdout + (run.stderr ? `\n${run.stderr}` : "");
+    const run = await runProcess(cmd.binary, cmd.args, { timeoutMs, maxOutputBytes: 1024 * 1024 });
+    const serial = (await readConsole(consolePath)) + run.stdout + (run.stderr ? `\n${run.stderr}` : "");
     if (options.serialLogPath) await writeFile(options.serialLogPath, serial);
     const outcome = parseBootOutput(
       serial,

@@ -33,23 +33,24 @@ export async function pickRunner(
   const asked = req.executor ?? "auto";
   const requested = req.scriptsAllowed && asked === "auto" ? "container" : asked;
   const host = hostRunner(dirs);
+  // The probe answers only `auto`: with `host` the compile step itself names a missing compiler.
   const hostProbe =
-    requested === "container" || plan.mode === "emulated"
-      ? undefined
-      : await host.run(probeStep(host.layout, headers.tree.buildDirInTree, identity.arch), {
+    requested === "auto" && plan.mode !== "emulated"
+      ? await host.run(probeStep(host.layout, headers.tree.buildDirInTree, identity.arch), {
           timeoutMs: 60_000,
           env: req.env,
-        });
-  const containers = requested === "host" ? undefined : await podmanAvailable();
+        })
+      : undefined;
+  const hostOk = hostProbe?.code === 0;
+  const containers = requested === "host" || hostOk ? undefined : await podmanAvailable();
   const choice = chooseExecutor({
     requested,
     mode: plan.mode,
     host: hostProbe
-      ? {
-          ok: hostProbe.code === 0,
-          detail: (hostProbe.code === 0 ? hostProbe.stdout : hostProbe.stderr).trim(),
-        }
-      : undefined,
+      ? { ok: hostOk, detail: (hostOk ? hostProbe.stdout : hostProbe.stderr).trim() }
+      : requested === "host"
+        ? { ok: true, detail: "requested" }
+        : undefined,
     containers: containers
       ? containers.ok
         ? { ok: true }

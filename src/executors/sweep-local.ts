@@ -8,7 +8,7 @@ import { buildModule, type ExecutorRequest } from "./build.js";
  */
 export type EntryBuilder = (
   entry: MatrixEntry,
-) => Promise<{ ok: true; artifact: string } | { ok: false; code?: string; detail: string; rule?: string }>;
+) => Promise<{ ok: true; artifactDir: string } | { ok: false; code?: string; detail: string; rule?: string }>;
 
 export interface LocalBuilderOptions {
   /** Module source directory (default: the sample module). */
@@ -42,7 +42,7 @@ export function localBuilder(options: LocalBuilderOptions): EntryBuilder {
         ...(options.log ? { log: options.log } : {}),
         ...(entry.headers.kind === "files" ? { expectedHeaders: entry.headers.files } : {}),
       });
-      return { ok: true, artifact: result.artifactDir };
+      return { ok: true, artifactDir: result.artifactDir };
     } catch (err) {
       const code = err instanceof KmodforgeError ? err.code : undefined;
       const rule = err instanceof KmodforgeError ? err.details.rule : undefined;

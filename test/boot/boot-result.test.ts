@@ -120,6 +120,44 @@ describe("parseBootOutput on broken runs", () => {
     expect(stuck.failures).toEqual(["module kmfhello did not unload (rmmod rc 1)"]);
     const cut = parseBootOutput(full.slice(0, full.indexOf("@@kmodforge exercise-end")), ["kmfhello"], clean);
     expect(cut.ok).toBe(false);
-    expect(cut.failures).toContain("the guest stopped before the load test finished");
+    expect(cut.failures).toContain(
+      'the guest stopped before the load test finished: its report ends after "op" and QEMU exited normally (the guest powered off or reset)',
+    );
+    const killed = parseBootOutput(full.slice(0, full.indexOf("@@kmodforge end")), ["kmfhello"], {
+      ...clean,
+      exitCode: null,
+      signal: "SIGKILL",
+    });
+    expect(killed.failures).toEqual([
+      'the guest stopped before the load test finished: its report ends after "dmesg-end" and QEMU was killed by SIGKILL',
+    ]);
+  });
+});
+
+describe("parseBootOutput on consoles recorded from failed runs", () => {
+  it("names where a report was cut off at power-off (the flaky CI run), though every step had passed", async () => {
+    // QEMU wrote the console to a pipe the host read late; the guest powered off with the rest still queued. The
+    // middle of the kernel log is elided here; the end is the console exactly as it was cut.
+    const r = parseBootOutput(
+      await log("6.1.0-57-amd64-console-cut-at-poweroff.log"),
+      ["kmodforge_sample"],
+      clean,
+    );
+    expect(r).toMatchObject({ ok: false, booted: true, completed: false });
+    expect(r.modules[0]).toMatchObject({ loaded: true, unloaded: true });
+    expect(r.exercise.rc).toBe(0);
+    expect(r.failures).toEqual([
+      'the guest stopped before the load test finished: its report ends after "dmesg-begin" and QEMU exited normally (the guest powered off or reset)',
+    ]);
+  });
+
+  it("fails a kernel that panics before init at once, with the kernel's own words", async () => {
+    // A TCG guest on a loaded host, before the command line carried no_timer_check.
+    const r = parseBootOutput(await log("6.1.0-57-amd64-timer-check-panic.log"), ["kmodforge_sample"], clean);
+    expect(r).toMatchObject({ ok: false, booted: false });
+    expect(r.failures[0]).toMatch(/never reached the load-test init/);
+    expect(r.failures.join("\n")).toMatch(
+      /kernel problem: .*Kernel panic - not syncing: IO-APIC \+ timer doesn't work!/,
+    );
   });
 });

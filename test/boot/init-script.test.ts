@@ -29,6 +29,10 @@ describe("renderInitScript", () => {
     expect(init).toContain('loaded="kmfhello $loaded"'); // prepended: rmmod walks the list newest first
     expect(init).toContain("timeout 20 sh -c");
     expect(init).toMatch(/poweroff -f\n$/);
+    // Power-off waits until the console has sent the whole report (stty applies settings with TCSADRAIN).
+    expect(init).toMatch(
+      /mark end\nsync\n(#.*\n)*stty -F \/dev\/console "\$\(stty -F \/dev\/console -g\)"\npoweroff -f\n$/,
+    );
   });
 
   it("without an exercise script, loads, checks and unloads only", () => {

@@ -1,14 +1,14 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { kernelModuleName } from "../../src/core/boot/load-order.js";
 import { buildModule } from "../../src/executors/build.js";
 import { readLoadableModule } from "../../src/executors/initramfs.js";
 import { BUILD_CACHE, newestServedRelease } from "../build/support.js";
 import { type DkmsPackage, dkmsSource } from "../modules/dkms-sources.js";
 import { kmodforge } from "../support/cli.js";
-import { requireTools } from "../support/require-tool.js";
+import { requireOrSkip, tool } from "../support/prerequisites.js";
 import { BOOT_CACHE } from "./support/build-module.js";
 
 /**
@@ -17,7 +17,6 @@ import { BOOT_CACHE } from "./support/build-module.js";
  * the newest 6.1 amd64 ABI and loaded, checked and unloaded under QEMU by `verify --boot` — no exercise script.
  */
 
-const qemu = requireTools("load tests", ["qemu-system-x86_64"]);
 const BOOT_TIMEOUT = 300_000;
 let work: string;
 let kernel: string;
@@ -75,7 +74,8 @@ function expectHealthy(result: {
   for (const letter of result.taint.added) expect(["O", "E"]).toContain(letter);
 }
 
-describe.runIf(qemu.ok)("DKMS packages loaded and unloaded in the real Debian 12 kernel", () => {
+describe("DKMS packages loaded and unloaded in the real Debian 12 kernel", () => {
+  beforeEach((ctx) => requireOrSkip(ctx, tool("qemu-system-x86_64")));
   it(
     "falcosecurity-scap: loads (its driver starts), unloads, no exercise needed",
     async () => {

@@ -8,6 +8,7 @@ import type { Arch } from "../../src/core/arch.js";
 import { EXERCISE_IN_SOURCE } from "../../src/core/boot/init-script.js";
 import { parseIdentity } from "../../src/core/identity.js";
 import { bootTestForIdentity } from "../../src/executors/kernel-boot-test.js";
+import { unservedRelease } from "../support/mirror-releases.js";
 import { BOOT_CACHE, buildModule } from "./support/build-module.js";
 import { bookworm61Releases, sampleModuleDir } from "./support/kernels.js";
 
@@ -18,7 +19,12 @@ import { bookworm61Releases, sampleModuleDir } from "./support/kernels.js";
  */
 
 const root = join(import.meta.dirname, "../..");
+// QEMU's hard limit for one boot: about 10 s on an idle machine, up to 2.5 min measured with two boots and two
+// busy loops sharing 2 cores. The CLI gets the same limit and time of its own, so a slow boot is reported by the
+// CLI ("did not finish within … s") instead of the CLI being killed; each test gets time for that report.
 const BOOT_TIMEOUT = 240_000;
+const CLI_TIMEOUT = BOOT_TIMEOUT + 60_000;
+const TEST_TIMEOUT = CLI_TIMEOUT + 60_000;
 /** The sample module ships its exercise where any source may: kmodforge/exercise.sh. */
 const sampleExercise = () => readFile(join(sampleModuleDir(), EXERCISE_IN_SOURCE), "utf8");
 
@@ -29,10 +35,11 @@ function identity(kernelRelease: string, arch: Arch) {
 }
 
 async function cli(args: string[]) {
-  return runProcess(process.execPath, [join(root, "bin/kmodforge.js"), ...args], {
-    cwd: root,
-    timeoutMs: BOOT_TIMEOUT,
-  });
+  return runProcess(
+    process.execPath,
+    [join(root, "bin/kmodforge.js"), ...args, "--timeout", String(BOOT_TIMEOUT / 1000)],
+    { cwd: root, timeoutMs: CLI_TIMEOUT },
+  );
 }
 
 describe("load test in real Debian kernels", () => {
@@ -94,7 +101,7 @@ describe("load test in real Debian kernels", () => {
       expect(r.kernelPackage?.name).toMatch(new RegExp(`^linux-image-${release}(-unsigned)?$`));
       expect(r.guestMachine).toBe("x86_64");
     },
-    BOOT_TIMEOUT,
+    TEST_TIMEOUT,
   );
 
   it(
@@ -112,7 +119,7 @@ describe("load test in real Debian kernels", () => {
       expect(r.guestMachine).toBe("aarch64");
       expect(r.modulesGiven[0]!.vermagic).toMatch(/ aarch64$/);
     },
-    BOOT_TIMEOUT,
+    TEST_TIMEOUT,
   );
 
   it(
@@ -144,7 +151,7 @@ describe("load test in real Debian kernels", () => {
       expect(killed.ok).toBe(false);
       expect(killed.failures[0]).toMatch(/did not finish within 2 s and was killed/);
     },
-    BOOT_TIMEOUT,
+    TEST_TIMEOUT,
   );
 
   it(
@@ -180,7 +187,7 @@ describe("load test in real Debian kernels", () => {
       );
       expect(r.stderr).toMatch(/disagrees about version of symbol module_layout/);
     },
-    BOOT_TIMEOUT,
+    TEST_TIMEOUT,
   );
 
   it(
@@ -246,10 +253,10 @@ describe("load test in real Debian kernels", () => {
       expect(tampered.code).toBe(5);
       expect(tampered.stderr).toMatch(/checksum mismatch/);
     },
-    BOOT_TIMEOUT,
+    TEST_TIMEOUT,
   );
   it("`verify --boot` names the packages it looked for when the archive has no image for the release", async () => {
-    const gone = kernels.x86_64!.newest.replace(/^6\.1\.0-\d+-/, "6.1.0-1-");
+    const gone = unservedRelease(kernels.x86_64!.newest);
     const r = await cli([
       "verify",
       "--boot",

@@ -2,11 +2,11 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Arch } from "../../src/core/arch.js";
 import { KmodforgeError } from "../../src/core/errors.js";
 import { type BuildResult, buildModule } from "../../src/executors/build.js";
-import { requireTools } from "../support/require-tool.js";
+import { CONTAINER_BUILDS, requireOrSkip } from "../support/prerequisites.js";
 import { BUILD_CACHE, newestServedRelease } from "./support.js";
 
 /**
@@ -16,7 +16,6 @@ import { BUILD_CACHE, newestServedRelease } from "./support.js";
  */
 
 const out = mkdtempSync(join(tmpdir(), "kmodforge-build-"));
-const containers = requireTools("container builds", ["podman", "runc"]);
 
 interface Case {
   name: string;
@@ -88,7 +87,8 @@ function checkArtifact(result: BuildResult, kernel: string, c: Case, machine: st
   }
 }
 
-describe.runIf(containers.ok)("container executor: real Debian kernels in their builder images", () => {
+describe("container executor: real Debian kernels in their builder images", () => {
+  beforeEach((ctx) => requireOrSkip(ctx, ...CONTAINER_BUILDS));
   for (const c of CASES)
     for (const a of ARCHES)
       it(`${c.name} ${a.deb}`, async () => {
@@ -107,31 +107,28 @@ describe.runIf(containers.ok)("container executor: real Debian kernels in their 
 });
 
 describe("executor choice", () => {
-  it.runIf(containers.ok)(
-    "auto builds Debian 12 on this Debian 12 host and Debian 11/13 in containers",
-    async () => {
-      const picks: Record<string, string> = {};
-      for (const [version, pattern] of [
-        ["12", /^linux-headers-6\.1\.0-[0-9]+-amd64$/],
-        ["11", /^linux-headers-5\.10\.0-[0-9]+-amd64$/],
-        ["13", /^linux-headers-6\.12\.[0-9]+\+deb13-amd64$/],
-      ] as const) {
-        const kernel = await newestServedRelease(version, "x86_64", pattern);
-        const r = await buildModule({
-          kernelRelease: kernel,
-          distro: "debian",
-          distroVersion: version,
-          arch: "x86_64",
-          outDir: out,
-          cacheDir: BUILD_CACHE,
-        });
-        picks[version] = r.executor;
-        expect(r.metadata.builder.runner).toBe(r.executor);
-      }
-      expect(picks).toEqual({ "11": "container", "12": "host", "13": "container" });
-    },
-    900_000,
-  );
+  it("auto builds Debian 12 on this Debian 12 host and Debian 11/13 in containers", async (ctx) => {
+    requireOrSkip(ctx, ...CONTAINER_BUILDS);
+    const picks: Record<string, string> = {};
+    for (const [version, pattern] of [
+      ["12", /^linux-headers-6\.1\.0-[0-9]+-amd64$/],
+      ["11", /^linux-headers-5\.10\.0-[0-9]+-amd64$/],
+      ["13", /^linux-headers-6\.12\.[0-9]+\+deb13-amd64$/],
+    ] as const) {
+      const kernel = await newestServedRelease(version, "x86_64", pattern);
+      const r = await buildModule({
+        kernelRelease: kernel,
+        distro: "debian",
+        distroVersion: version,
+        arch: "x86_64",
+        outDir: out,
+        cacheDir: BUILD_CACHE,
+      });
+      picks[version] = r.executor;
+      expect(r.metadata.builder.runner).toBe(r.executor);
+    }
+    expect(picks).toEqual({ "11": "container", "12": "host", "13": "container" });
+  }, 900_000);
 
   it("--executor host refuses a kernel whose compiler this host lacks, naming it", async () => {
     const kernel = await newestServedRelease("13", "x86_64", /^linux-headers-6\.12\.[0-9]+\+deb13-amd64$/);

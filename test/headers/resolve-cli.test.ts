@@ -61,7 +61,7 @@ versions:
   );
 }, 120_000);
 afterAll(async () => {
-  repos?.close();
+  await repos?.close();
   await server?.close();
 });
 

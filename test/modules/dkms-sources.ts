@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { kernelModuleName } from "../../src/core/boot/load-order.js";
 import type { DkmsValues } from "../../src/core/modules/dkms-conf.js";
 import { TEST_CACHE } from "../build/support.js";
+import { underCi } from "../support/prerequisites.js";
 
 /**
  * The real DKMS packages test/env/steps/45-dkms-sources.sh fetched from Debian's archive (apt-get download), as
@@ -26,7 +27,7 @@ export function dkmsSource(pkg: DkmsPackage): string | undefined {
   const tree = existsSync(pathFile) ? join(DKMS_DIR, readFileSync(pathFile, "utf8").trim()) : undefined;
   if (tree && existsSync(join(tree, "dkms.conf"))) return tree;
   const message = `${pkg}: no source tree under ${DKMS_DIR} (run test/env/steps/45-dkms-sources.sh)`;
-  if (process.env.CI === "true") throw new Error(message);
+  if (underCi()) throw new Error(`CI=true: ${message}`);
   console.warn(`skipping: ${message}`);
   return undefined;
 }

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Arch } from "../../src/core/arch.js";
 import { kernelModuleName } from "../../src/core/boot/load-order.js";
 import { KmodforgeError } from "../../src/core/errors.js";
@@ -12,7 +12,7 @@ import { type BuildResult, buildModule } from "../../src/executors/build.js";
 import { bookworm61Releases } from "../boot/support/kernels.js";
 import { BUILD_CACHE, newestServedRelease } from "../build/support.js";
 import { kmodforge } from "../support/cli.js";
-import { requireTools } from "../support/require-tool.js";
+import { CONTAINER_BUILDS, requireOrSkip } from "../support/prerequisites.js";
 import { type DkmsPackage, declaredModules, dkmsSource } from "./dkms-sources.js";
 import { evaluateInBash, PRESETS, REPO } from "./support.js";
 
@@ -24,7 +24,6 @@ import { evaluateInBash, PRESETS, REPO } from "./support.js";
  */
 
 const out = mkdtempSync(join(tmpdir(), "kmodforge-dkms-"));
-const containers = requireTools("container builds", ["podman", "runc"]);
 const HOUR = 3_600_000;
 
 const ARCHES: Array<{ arch: Arch; deb: "amd64" | "arm64" }> = [
@@ -129,7 +128,8 @@ for (const { arch, deb } of ARCHES)
     );
   });
 
-describe.runIf(containers.ok)("the same model in the container executor", () => {
+describe("the same model in the container executor", () => {
+  beforeEach((ctx) => requireOrSkip(ctx, ...CONTAINER_BUILDS));
   it(
     "jool-dkms (three modules in subdirectories) in Debian 12's builder image",
     async () => {

@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Report } from "../../src/core/report/model.js";
 import { renderReport } from "../../src/core/report/render.js";
-import { type Browser, browserMissing, launchBrowser, SCREENSHOTS } from "../support/browser.js";
+import { type Browser, CHROMIUM_PRESENT, launchBrowser, SCREENSHOTS } from "../support/browser.js";
+import { requireOrSkip } from "../support/prerequisites.js";
 import { syntheticReportInputs } from "../support/report-synthetic.js";
 
 /**
@@ -20,7 +21,8 @@ let report: Report;
 let url: string;
 
 beforeAll(async () => {
-  if (browserMissing()) return;
+  if (!CHROMIUM_PRESENT.present) return; // each test then skips, or fails under CI=true
+
   dir = await mkdtemp(join(tmpdir(), "kmodforge-report-page-"));
   const rendered = renderReport(
     syntheticReportInputs(300, { hostile: HOSTILE, detail: `</pre><script>window.__pwned=2</script>` }),
@@ -43,7 +45,8 @@ async function open(width: number): Promise<{ page: Page; errors: string[] }> {
 }
 const rowCount = (page: Page) => page.locator("#cells-body tr").count();
 
-describe.skipIf(browserMissing())("the report page in Chromium", () => {
+describe("the report page in Chromium", () => {
+  beforeEach((ctx) => requireOrSkip(ctx, CHROMIUM_PRESENT));
   it("shows the counts, the failed kernels' reasons and chart marks, with no script errors", async () => {
     const { page, errors } = await open(1280);
     const count = (status: string) => page.locator(`.cards [data-status="${status}"] .count`).textContent();

@@ -1,8 +1,8 @@
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { file, type Prerequisite } from "./prerequisites.js";
 
 /**
  * Headless Chromium for page tests: Debian's `chromium` package (test/env/steps/70-browser.sh installs it), driven
@@ -13,13 +13,8 @@ export const CHROMIUM = "/usr/bin/chromium";
 /** Where page tests keep their screenshots (a CI artifact; git-ignored). */
 export const SCREENSHOTS = join(import.meta.dirname, "../../test-output/report");
 
-/** Outside CI a machine without Chromium skips the page tests; under CI=true a missing browser fails them. */
-export function browserMissing(): boolean {
-  const missing = !existsSync(CHROMIUM);
-  if (missing && process.env.CI === "true")
-    throw new Error(`${CHROMIUM} is missing: run test/env/steps/70-browser.sh (or test/env/setup.sh)`);
-  return missing;
-}
+/** Page tests need it: `requireOrSkip(ctx, CHROMIUM_PRESENT)` skips them locally and fails them under CI=true. */
+export const CHROMIUM_PRESENT: Prerequisite = file(CHROMIUM, `${CHROMIUM} (test/env/steps/70-browser.sh)`);
 
 export interface Browser {
   context: BrowserContext;

@@ -29,6 +29,8 @@ export interface FixtureServer {
   /** Requests seen, in order, as `METHOD path`. */
   requests: string[];
   route(path: string, route: Route): void;
+  /** Answers every request no route matches (a REST fake with ids in its paths). */
+  fallback(handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -37,11 +39,16 @@ export async function startFixtureServer(routes: Record<string, Route> = {}): Pr
   const flakyCounts = new Map<string, number>();
   const requests: string[] = [];
   const sockets = new Set<import("node:net").Socket>();
+  let fallback: ((req: IncomingMessage, res: ServerResponse) => void | Promise<void>) | undefined;
 
   const server: Server = createServer(async (req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
     requests.push(`${req.method} ${path}`);
     const route = table.get(path) ?? table.get(decodeURIComponent(path));
+    if (!route && fallback) {
+      await fallback(req, res);
+      return;
+    }
     if (!route) {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");
       return;
@@ -107,6 +114,9 @@ export async function startFixtureServer(routes: Record<string, Route> = {}): Pr
     requests,
     route: (path, route) => {
       table.set(path, route);
+    },
+    fallback: (handler) => {
+      fallback = handler;
     },
     close: () =>
       new Promise<void>((resolve) => {

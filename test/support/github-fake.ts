@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { components, operations } from "@octokit/openapi-types";
 import { type FixtureServer, startFixtureServer } from "./fixture-server.js";
+import { json } from "./github-rest.js";
 
 /**
  * A local stand-in for GitHub's REST API: the workflow_dispatch endpoint with GitHub's documented request and
@@ -32,21 +33,54 @@ export interface FakeGithub {
   close(): Promise<void>;
 }
 
+/** A GitHub error answer (basic-error shape). */
 function error(
   res: ServerResponse,
   status: number,
   body: BasicError,
   headers: Record<string, string> = {},
 ): void {
-  res
-    .writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers })
-    .end(JSON.stringify(body));
+  json(res, status, body, headers);
+}
+
+export async function readBytes(req: IncomingMessage): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const p of req) parts.push(p as Buffer);
+  return Buffer.concat(parts);
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const p of req) parts.push(p as Buffer);
-  return Buffer.concat(parts).toString("utf8");
+  return (await readBytes(req)).toString("utf8");
+}
+
+/**
+ * Answers a scripted fault the way GitHub does (true), or leaves the request to the real handler (false). A hang
+ * is never answered: the client is killed or times out while waiting.
+ */
+export function serveFault(res: ServerResponse, fault: GithubFault | undefined): boolean {
+  if (!fault || fault.kind === "ok") return false;
+  if (fault.kind === "hang") return true;
+  if (fault.kind === "secondary-rate-limit") {
+    error(
+      res,
+      403,
+      {
+        message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+        documentation_url:
+          "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+      },
+      { "retry-after": String(fault.retryAfter) },
+    );
+  } else if (fault.kind === "rate-limit-429") {
+    error(
+      res,
+      429,
+      { message: "Too Many Requests", documentation_url: "https://docs.github.com/rest" },
+      { "retry-after": String(fault.retryAfter) },
+    );
+  } else if (fault.kind === "server-error") error(res, fault.status, { message: "Server Error" });
+  else error(res, 422, { message: "Validation Failed", documentation_url: "https://docs.github.com/rest" });
+  return true;
 }
 
 export async function startFakeGithub(owner: string, repo: string, workflow: string): Promise<FakeGithub> {
@@ -65,29 +99,7 @@ export async function startFakeGithub(owner: string, repo: string, workflow: str
       const chunk = String(body.inputs?.chunk ?? "");
       fake.received.push(chunk);
       const fault = fake.faultsFor.get(chunk)?.shift() ?? fake.faults.shift();
-      if (fault?.kind === "hang") return; // never answered: the client is killed while waiting
-      if (fault?.kind === "secondary-rate-limit") {
-        return error(
-          res,
-          403,
-          {
-            message:
-              "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-            documentation_url:
-              "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
-          },
-          { "retry-after": String(fault.retryAfter) },
-        );
-      }
-      if (fault?.kind === "rate-limit-429") {
-        return error(
-          res,
-          429,
-          { message: "Too Many Requests", documentation_url: "https://docs.github.com/rest" },
-          { "retry-after": String(fault.retryAfter) },
-        );
-      }
-      if (fault?.kind === "server-error") return error(res, fault.status, { message: "Server Error" });
+      if (fault?.kind !== "unprocessable" && serveFault(res, fault)) return;
       if (fault?.kind === "unprocessable" || !body.ref) {
         return error(res, 422, {
           message: "Unexpected inputs provided",

@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,6 +6,7 @@ import type { Arch } from "../../src/core/arch.js";
 import { type KernelIdentity, parseIdentity } from "../../src/core/identity.js";
 import type { HeaderSource, VersionTarget } from "../../src/core/targets.js";
 import type { FixtureServer } from "./fixture-server.js";
+import { gpgHome } from "./gpg-home.js";
 
 /**
  * Debian repositories in the archive's real layout on a fixture server: `dists/<suite>/InRelease` clear-signed with
@@ -44,7 +44,8 @@ export interface SignedAptRepos {
   keyring: string;
   /** Publishes a repository under `/<name>/`; returns its mirror URL. */
   publish(name: string, options: PublishOptions): string;
-  close(): void;
+  /** Stops every process gpg started for the keys and removes the files; rejects if one is still running. */
+  close(): Promise<void>;
 }
 
 function packagesIndex(debs: FixtureDeb[]): string {
@@ -91,14 +92,8 @@ function release(suite: string, indexes: Array<[string, string]>): string {
 /** Creates two signing keys (one trusted) and publishes repositories on `server`. */
 export function createSignedAptRepos(server: FixtureServer): SignedAptRepos {
   const work = mkdtempSync(join(tmpdir(), "kmodforge-aptrepo-"));
-  const gnupg = join(work, "gnupg");
-  const gpg = (...args: string[]) =>
-    execFileSync(
-      "gpg",
-      ["--homedir", gnupg, "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "", ...args],
-      { stdio: "pipe" },
-    );
-  execFileSync("mkdir", ["-m", "700", "-p", gnupg]);
+  const home = gpgHome(join(work, "gnupg"));
+  const gpg = home.gpg;
   gpg("--quick-gen-key", "kmodforge archive <archive@example.invalid>", "ed25519", "sign", "never");
   gpg("--quick-gen-key", "someone else <other@example.invalid>", "ed25519", "sign", "never");
   const keyring = join(work, "trusted.gpg");
@@ -132,10 +127,11 @@ export function createSignedAptRepos(server: FixtureServer): SignedAptRepos {
       }
       return `${server.url}/${name}`;
     },
-    close() {
-      // gpg starts an agent per home directory; stop it so no process outlives the test.
-      execFileSync("gpgconf", ["--homedir", gnupg, "--kill", "gpg-agent"], { stdio: "ignore" });
+    async close() {
+      // gpg starts an agent per home directory; none may outlive the test.
+      const left = await home.stop();
       rmSync(work, { recursive: true, force: true });
+      if (left.length > 0) throw new Error(`gpg processes still running for ${home.dir}: ${left.join("; ")}`);
     },
   };
 }

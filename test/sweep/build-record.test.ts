@@ -24,7 +24,7 @@ afterEach(async () => rm(dir, { recursive: true, force: true }));
 function scripted(outcomes: Record<string, KmodforgeError | "ok">): EntryBuilder {
   return async (entry: MatrixEntry) => {
     const o = outcomes[entry.id] ?? "ok";
-    if (o === "ok") return { ok: true, artifact: `artifacts/${entry.identity.kernelRelease}.ko` };
+    if (o === "ok") return { ok: true, artifactDir: `artifacts/${entry.identity.kernelRelease}` };
     const rule = o.details.rule;
     return { ok: false, code: o.code, detail: o.message, ...(typeof rule === "string" ? { rule } : {}) };
   };

@@ -91,6 +91,8 @@ describe("kmodforge matrix / chunk / diff / sweep", () => {
   it("sweep prints a GitLab child pipeline, then finds nothing new; --force schedules everything again", async () => {
     const base = [
       "sweep",
+      "--executor",
+      "none",
       "--targets",
       `${FIX}/targets`,
       "--kernels",
@@ -138,9 +140,9 @@ describe("kmodforge matrix / chunk / diff / sweep", () => {
   it("enumerated options refuse a typo before any work, naming the choices (exit 2)", async () => {
     const cases: Array<[string[], string]> = [
       [["chunk", "--matrix", join(dir, "none.json"), "--format", "jsn"], "github-matrix, gitlab, json"],
-      [["sweep", "--executor", "lcoal"], "none, github, local"],
+      [["sweep", "--executor", "lcoal"], "auto, host, container, local, github, none"],
       [["sweep", "--format", "github"], "github-matrix, gitlab, json"],
-      [["build", "--executor", "docker", "--kernel", "6.1.0-18-amd64"], "local"],
+      [["build", "--executor", "docker", "--kernel", "6.1.0-18-amd64"], "auto, host, container"],
     ];
     for (const [args, choices] of cases) {
       const r = await kmodforge(args);

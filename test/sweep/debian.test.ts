@@ -4,56 +4,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PrivateApt } from "../../src/adapters/private-apt.js";
 import { FsStateStore } from "../../src/adapters/state-fs.js";
 import { getChunk, readState } from "../../src/adapters/sweep-state.js";
-import { parseDeb822 } from "../../src/core/deb822.js";
 import { parseChunkRef } from "../../src/core/sweep/chunk.js";
-import { compareDebVersions, discoverDebianKernels } from "../../src/core/sweep/debian-discovery.js";
 import { SWEEP_APT_CACHE, writeBookwormTargets } from "../support/cli.js";
-import { requireTools } from "../support/require-tool.js";
+import { CONTAINER_BUILDS, requireOrSkip } from "../support/prerequisites.js";
 
 const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, "../..");
 
-describe("Debian discovery from Packages indexes", () => {
-  it("finds each kernel's headers, common and kbuild packages and skips line metapackages", async () => {
-    const text = await readFile("test/fixtures/sweep/bookworm-security-amd64-Packages", "utf8");
-    const kernels = discoverDebianKernels(
-      [
-        {
-          suite: "bookworm-security",
-          arch: "x86_64",
-          mirror: "http://mirror.test/debian-security/",
-          stanzas: parseDeb822(text),
-        },
-      ],
-      "12",
-    );
-    expect(kernels.map((k) => k.input.kernelRelease)).toEqual([
-      "6.1.0-56-amd64",
-      "6.1.0-56-rt-amd64",
-      "6.12.117+deb12-amd64",
-    ]);
-    const k = kernels[0]!;
-    expect(k.headerFiles.map((f) => `${f.name}=${f.version}`)).toEqual([
-      "linux-headers-6.1.0-56-amd64=6.1.192-2",
-      "linux-headers-6.1.0-56-common=6.1.192-2",
-      "linux-kbuild-6.1=6.1.192-2",
-    ]);
-    expect(k.headerFiles[0]).toMatchObject({
-      url: "http://mirror.test/debian-security/pool/updates/main/l/linux/linux-headers-6.1.0-56-amd64_6.1.192-2_amd64.deb",
-      sha256: "796a7b4584d7a57f97913e34e80a2fcce96b6c5016fa9d4fc2212a93e4868677",
-    });
-    expect(kernels[1]!.headerFiles.map((f) => f.name)).toContain("linux-headers-6.1.0-56-common-rt");
-  });
-
-  it("orders Debian versions like dpkg", () => {
-    expect(compareDebVersions("6.12.95-1~bpo12+1", "6.12.95-1")).toBeLessThan(0);
-    expect(compareDebVersions("6.1.192-2", "6.1.192-1")).toBeGreaterThan(0);
-    expect(compareDebVersions("1:1.0", "2.0")).toBeGreaterThan(0);
-    expect(compareDebVersions("6.1.76-1", "6.1.76-1")).toBe(0);
-    expect(compareDebVersions("1.0a", "1.0")).toBeGreaterThan(0);
-  });
-});
+/** Releases of every arch-specific `linux-headers-<X.Y.Z…>-amd64` package apt lists (line metapackages excluded). */
+async function listedReleases(apt: PrivateApt): Promise<Set<string>> {
+  const release = /^linux-headers-(\d+\.\d+\.\d+[A-Za-z0-9.+~-]*-amd64)$/;
+  const names = await apt.names("^linux-headers-[0-9]");
+  return new Set(names.flatMap((n) => release.exec(n)?.[1] ?? []));
+}
 
 /**
  * A real sweep over Debian's archive (the host's mirror): discovery → matrix → diff → chunks, then a second sweep
@@ -70,7 +36,7 @@ describe("real sweep over Debian 12 (host apt mirror)", () => {
 
   const sweep = async (extra: string[]) => {
     const args = [
-      "bin/kmodforge.js",
+      join(ROOT, "bin/kmodforge.js"),
       "sweep",
       "--debian",
       "--targets",
@@ -86,15 +52,17 @@ describe("real sweep over Debian 12 (host apt mirror)", () => {
       ...(extra.includes("--executor") ? [] : ["--executor", "none"]),
       ...extra,
     ];
-    const r = await run(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 });
+    const r = await run(process.execPath, args, { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
     return JSON.parse(r.stdout);
   };
 
   it("discovers every bookworm kernel with signed header files, chunks the work, and is idempotent", async () => {
     const first = await sweep([]);
-    // bookworm + -security + -backports carry a dozen ABIs in three flavours each (amd64, cloud-amd64, rt-amd64).
-    expect(first.entries).toBeGreaterThanOrEqual(18);
-    expect(first.entries % 3).toBe(0);
+    // One entry per kernel release whose headers the archive lists today, in any pocket of bookworm (apt's own
+    // search over the same signed lists the sweep read): how many there are changes as the archive moves on.
+    const listed = await listedReleases(new PrivateApt(cache, "12", "x86_64"));
+    expect(listed.size).toBeGreaterThan(0);
+    expect(first.entries).toBe(listed.size);
     expect(first).toMatchObject({
       generation: 0,
       added: first.entries,
@@ -105,7 +73,7 @@ describe("real sweep over Debian 12 (host apt mirror)", () => {
     const chunk = await getChunk(store, parseChunkRef(first.chunkRefs[0])!);
     expect(chunk.entries).toHaveLength(2);
     for (const e of chunk.entries) {
-      expect(e.id).toMatch(/^debian\/12\/x86_64\/6\.\d+\.\d+[-+]/);
+      expect(listed).toContain(e.id.replace(/^debian\/12\/x86_64\//, ""));
       expect(e.headers.kind).toBe("files");
       if (e.headers.kind === "files") {
         expect(e.headers.files.map((f) => f.name.replace(/-\d.*$/, ""))).toEqual([
@@ -141,7 +109,7 @@ describe("real sweep over Debian 12 (host apt mirror)", () => {
       "--executor",
       "host",
       "--module-dir",
-      "test/fixtures/sweep/hello-module",
+      join(ROOT, "test/fixtures/sweep/hello-module"),
       "--artifacts",
       join(dir, "artifacts"),
     ]);
@@ -155,7 +123,6 @@ describe("real sweep over Debian 12 (host apt mirror)", () => {
  * entry fails for want of a compiler. One kernel per version and arch keeps it short; bench/ sweeps them all.
  */
 describe("sweep --executor auto over Debian 11, 12 and 13 on both arches", () => {
-  const containers = requireTools("container builds", ["podman", "runc"]);
   const cache = SWEEP_APT_CACHE;
   let dir: string;
   beforeAll(async () => {
@@ -165,39 +132,38 @@ describe("sweep --executor auto over Debian 11, 12 and 13 on both arches", () =>
 
   for (const version of ["11", "12", "13"])
     for (const arch of ["x86_64", "aarch64"])
-      it.runIf(containers.ok)(
-        `debian ${version} ${arch}`,
-        async () => {
-          const args = [
-            "bin/kmodforge.js",
-            "sweep",
-            "--debian",
-            "--apt-root",
-            cache,
-            "--state",
-            `file://${dir}/state`,
-          ];
-          args.push(
-            "--executor",
-            "auto",
-            "--only",
-            `debian/${version}/${arch}/*`,
-            "--limit",
-            "1",
-            "--jobs",
-            "1",
-          );
-          args.push("--artifacts", join(dir, "artifacts"), "--json", "--quiet");
-          const r = JSON.parse((await run(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 })).stdout);
-          expect(r, JSON.stringify(r.failures)).toMatchObject({ scheduled: 1, built: 1, failed: 0 });
-          const state = await readState(new FsStateStore(join(dir, "state")));
-          const built = Object.entries(state.entries).filter(
-            ([id, e]) => id.startsWith(`debian/${version}/${arch}/`) && e.status === "built",
-          );
-          expect(built).toHaveLength(1);
-          const metadata = JSON.parse(await readFile(join(built[0]![1].artifact!, "metadata.json"), "utf8"));
-          expect(metadata.builder.runner).toBe(version === "12" ? "host" : "container");
-        },
-        1_800_000,
-      );
+      it(`debian ${version} ${arch}`, async (ctx) => {
+        requireOrSkip(ctx, ...CONTAINER_BUILDS);
+        const args = [
+          join(ROOT, "bin/kmodforge.js"),
+          "sweep",
+          "--debian",
+          "--apt-root",
+          cache,
+          "--state",
+          `file://${dir}/state`,
+        ];
+        args.push(
+          "--executor",
+          "auto",
+          "--only",
+          `debian/${version}/${arch}/*`,
+          "--limit",
+          "1",
+          "--jobs",
+          "1",
+        );
+        args.push("--artifacts", join(dir, "artifacts"), "--json", "--quiet");
+        const r = JSON.parse(
+          (await run(process.execPath, args, { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 })).stdout,
+        );
+        expect(r, JSON.stringify(r.failures)).toMatchObject({ scheduled: 1, built: 1, failed: 0 });
+        const state = await readState(new FsStateStore(join(dir, "state")));
+        const built = Object.entries(state.entries).filter(
+          ([id, e]) => id.startsWith(`debian/${version}/${arch}/`) && e.status === "built",
+        );
+        expect(built).toHaveLength(1);
+        const metadata = JSON.parse(await readFile(join(built[0]![1].artifact!, "metadata.json"), "utf8"));
+        expect(metadata.builder.runner).toBe(version === "12" ? "host" : "container");
+      }, 1_800_000);
 });

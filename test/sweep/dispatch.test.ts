@@ -3,11 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  createGithubClient,
-  type DispatchOptions,
-  dispatchChunks,
-} from "../../src/adapters/github-dispatch.js";
+import { createGithubClient } from "../../src/adapters/github-client.js";
+import { type DispatchOptions, dispatchChunks } from "../../src/adapters/github-dispatch.js";
 import { FsStateStore } from "../../src/adapters/state-fs.js";
 import { S3StateStore } from "../../src/adapters/state-s3.js";
 import { putChunkSet, readState } from "../../src/adapters/sweep-state.js";
@@ -37,9 +34,14 @@ async function storedSet(n: number, size: number) {
   return { store, set };
 }
 
-function options(owner: string, log: string[] = []): DispatchOptions {
+async function options(owner: string, log: string[] = []): Promise<DispatchOptions> {
   return {
-    client: createGithubClient({ token: "t", baseUrl: gh.url, retryBaseMs: 5, log: (l) => log.push(l) }),
+    client: await createGithubClient({
+      token: "t",
+      baseUrl: gh.url,
+      retryBaseMs: 5,
+      log: (l) => log.push(l),
+    }),
     workflow: { owner: "acme", repo: "drivers", workflow: "kmodforge-build.yml", ref: "main" },
     stateUrl: `file://${dir}`,
     owner,
@@ -56,7 +58,7 @@ describe("GitHub fan-out", () => {
       { kind: "server-error", status: 500 },
     );
     const log: string[] = [];
-    const report = await dispatchChunks(store, set.setId, set.pages.flat(), options("run-1", log));
+    const report = await dispatchChunks(store, set.setId, set.pages.flat(), await options("run-1", log));
     expect(report.failed).toEqual([]);
     const refs = set.chunks.map((c) => formatChunkRef({ key: `chunks/${set.setId}`, index: c.index }));
     expect(report.dispatched).toEqual(set.pages.flat());
@@ -65,7 +67,7 @@ describe("GitHub fan-out", () => {
     expect(log.some((l) => l.includes("secondary rate limit"))).toBe(true);
 
     // A re-run finds every chunk in the ledger and sends nothing.
-    const again = await dispatchChunks(store, set.setId, set.pages.flat(), options("run-2"));
+    const again = await dispatchChunks(store, set.setId, set.pages.flat(), await options("run-2"));
     expect(again.alreadyDone).toEqual(set.pages.flat());
     expect(gh.received.length).toBe(refs.length + 4);
   });
@@ -73,7 +75,9 @@ describe("GitHub fan-out", () => {
   it("racing dispatchers dispatch each chunk once between them", async () => {
     const { store, set } = await storedSet(16, 2);
     const reports = await Promise.all(
-      [1, 2, 3, 4].map((i) => dispatchChunks(store, set.setId, set.pages.flat(), options(`racer-${i}`))),
+      [1, 2, 3, 4].map(async (i) =>
+        dispatchChunks(store, set.setId, set.pages.flat(), await options(`racer-${i}`)),
+      ),
     );
     expect(gh.accepted).toHaveLength(set.chunks.length);
     expect(new Set(gh.accepted).size).toBe(set.chunks.length);
@@ -83,10 +87,10 @@ describe("GitHub fan-out", () => {
   it("releases the claim of a refused dispatch so a later run retries it", async () => {
     const { store, set } = await storedSet(8, 4);
     gh.faults.push({ kind: "unprocessable" });
-    const first = await dispatchChunks(store, set.setId, [0, 1], options("run-1"));
+    const first = await dispatchChunks(store, set.setId, [0, 1], await options("run-1"));
     expect(first.failed.map((f) => f.index)).toEqual([0]);
     expect(first.dispatched).toEqual([1]);
-    const second = await dispatchChunks(store, set.setId, [0, 1], options("run-2"));
+    const second = await dispatchChunks(store, set.setId, [0, 1], await options("run-2"));
     expect(second.failed).toEqual([]);
     expect(second.dispatched).toEqual([0]);
     expect(second.alreadyDone).toEqual([1]);

@@ -1,11 +1,15 @@
 import { type Command, Option } from "commander";
 import { defaultCacheRoot } from "../../adapters/cache-dir.js";
 import { EXIT_CODES, InvalidInputError, KmodforgeError } from "../../core/errors.js";
+import { distroOptionHelp, versionOptionHelp } from "../../distros/registry.js";
 import { buildModule, type ExecutorRequest } from "../../executors/build.js";
+import { openPublisher, publishOption, publishSignKeyOption } from "./publish-step.js";
+import { storeOptions } from "./store-options.js";
+import { progress } from "./sweep-common.js";
 
 /** `kmodforge build`: one kernel identity → a verified, packaged module package. */
 export function registerBuild(program: Command): void {
-  program
+  const command = program
     .command("build")
     .description(
       "Build the module package for one kernel: resolve → fetch → extract headers → compile → package → verify and seal. " +
@@ -15,11 +19,8 @@ export function registerBuild(program: Command): void {
         `A kernel the package's BUILD_EXCLUSIVE rules leave out is not built: the rule is printed and the exit code is ${EXIT_CODES.BUILD_EXCLUDED}.`,
     )
     .requiredOption("--kernel <release>", "kernel release as uname -r prints it, e.g. 6.1.0-18-amd64")
-    .requiredOption(
-      "--distro <name>",
-      "distribution: ubuntu, debian, fedora, centos, almalinux, rocky, amazonlinux",
-    )
-    .requiredOption("--distro-version <version>", "distribution version, e.g. 12, 22.04, 9, 2023")
+    .requiredOption("--distro <name>", distroOptionHelp())
+    .requiredOption("--distro-version <version>", versionOptionHelp())
     .requiredOption("--arch <arch>", "x86_64 or aarch64 (amd64 and arm64 accepted)")
     .option(
       "--driver-version <version>",
@@ -55,6 +56,8 @@ export function registerBuild(program: Command): void {
     .option("--sign-key <file>", "private key for sign-file (signs before compression)")
     .option("--sign-cert <file>", "X.509 certificate matching --sign-key")
     .option("--json", "print the result as JSON")
+    .addOption(publishOption("none"))
+    .addOption(publishSignKeyOption())
     .action(async (opts) => {
       if (Boolean(opts.signKey) !== Boolean(opts.signCert)) {
         throw new InvalidInputError([
@@ -106,7 +109,8 @@ export function registerBuild(program: Command): void {
           );
         throw err;
       }
-      if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      const publish = await publishBuilt(opts, result.artifactDir);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ...result, ...publish }, null, 2)}\n`);
       else {
         const m = result.metadata;
         process.stdout.write(
@@ -114,6 +118,19 @@ export function registerBuild(program: Command): void {
         );
         for (const mod of m.modules)
           process.stdout.write(`  ${mod.file}: ${mod.checks.map((c) => `✓ ${c.check}`).join(" ")}\n`);
+        for (const i of publish.published?.indexes ?? []) process.stdout.write(`published: ${i.url}\n`);
       }
     });
+  for (const option of storeOptions()) command.addOption(option);
+}
+
+/** `--publish <store>`: the thin step after a successful build (a refused publish exits 12). */
+async function publishBuilt(opts: Parameters<typeof openPublisher>[0], dir: string) {
+  const publisher = await openPublisher(opts, "none", progress(true));
+  if (!publisher) return {};
+  try {
+    return { published: await publisher.publish(dir) };
+  } finally {
+    publisher.close();
+  }
 }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { createGithubClient, type DispatchReport, dispatchChunks } from "../../adapters/github-dispatch.js";
+import { createGithubClient } from "../../adapters/github-client.js";
+import { type DispatchReport, dispatchChunks } from "../../adapters/github-dispatch.js";
 import { EXIT_CODES, InvalidInputError } from "../../core/errors.js";
 import { MAX_CHUNKS_PER_PAGE } from "../../core/sweep/chunk.js";
 import type { StateStore } from "../../core/sweep/store.js";
@@ -36,7 +37,7 @@ export function addGithubOptions(cmd: Command): Command {
     )
     .option(
       "--github-retry-base-ms <n>",
-      "unit of retry-after and retry backoff (1000 = honour GitHub's seconds)",
+      "unit of retry-after, retry backoff and write spacing (1000 = honour GitHub's seconds)",
       intOption("github-retry-base-ms", 1, 60_000),
       1000,
     );
@@ -61,7 +62,7 @@ export async function runDispatch(
         message: `repo: ${JSON.stringify(repo)} is not owner/name (set --repo or GITHUB_REPOSITORY)`,
       },
     ]);
-  const client = createGithubClient({
+  const client = await createGithubClient({
     ...(process.env.GITHUB_TOKEN ? { token: process.env.GITHUB_TOKEN } : {}),
     ...(opts.githubApi ? { baseUrl: opts.githubApi } : {}),
     log,

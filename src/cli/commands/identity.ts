@@ -1,9 +1,10 @@
 import type { Command } from "commander";
 import { loadTargets } from "../../adapters/targets-fs.js";
 import { InvalidInputError } from "../../core/errors.js";
-import { type KernelIdentity, parseIdentity } from "../../core/identity.js";
+import type { KernelIdentity } from "../../core/identity.js";
 import { artifactName } from "../../core/naming.js";
 import { checkSupport } from "../../core/support.js";
+import { addIdentityOptions, identityFromFlags } from "./identity-options.js";
 
 interface IdentityOptions {
   kernel: string;
@@ -19,22 +20,21 @@ interface IdentityOptions {
 export interface IdentityReport extends KernelIdentity {
   supported: boolean;
   reason: string;
+  /** When targets/ marks the version end-of-life: its `eol` note (sweeps include it unless --exclude-eol). */
+  eol?: string;
   artifactName?: string;
 }
 
 /** Parses the identity, checks it against targets/ and names its artifact. Throws InvalidInputError. */
 export async function identityReport(opts: IdentityOptions): Promise<IdentityReport> {
-  const result = parseIdentity({
-    kernelRelease: opts.kernel,
-    distro: opts.distro,
-    distroVersion: opts.distroVersion,
-    arch: opts.arch,
-    driverVersion: opts.driverVersion,
-  });
-  if (!result.ok) throw result.error;
-  const id = result.value;
+  const id = identityFromFlags(opts);
   const verdict = checkSupport(id, await loadTargets(opts.targets));
-  const report: IdentityReport = { ...id, supported: verdict.supported, reason: verdict.reason };
+  const report: IdentityReport = {
+    ...id,
+    supported: verdict.supported,
+    reason: verdict.reason,
+    ...(verdict.target?.eol !== undefined ? { eol: verdict.target.eol } : {}),
+  };
   if (opts.module !== undefined) {
     if (!id.driverVersion) {
       throw new InvalidInputError([
@@ -58,7 +58,9 @@ function printText(report: IdentityReport): void {
     if (key === "headerPackages") continue;
     process.stdout.write(`${key}: ${value}\n`);
   }
-  const packages = report.headerPackages.map((p) => (p.version ? `${p.name}-${p.version}` : p.name));
+  const packages = report.headerPackages.map((p) =>
+    p.version ? `${p.name}-${p.version}` : p.versionPrefix ? `${p.name}-${p.versionPrefix}.*` : p.name,
+  );
   process.stdout.write(`headerPackages: ${packages.join(" ")}\n`);
 }
 
@@ -68,21 +70,10 @@ function printText(report: IdentityReport): void {
  * Exit 0 for a valid identity (supported or not), 2 for invalid input.
  */
 export function registerIdentity(program: Command): void {
-  program
-    .command("identity")
+  addIdentityOptions(program.command("identity"))
     .description(
       "Print the normalised identity of a kernel build, its support verdict and header package names.",
     )
-    .requiredOption("--kernel <release>", "kernel release as uname -r prints it, e.g. 6.1.0-18-amd64")
-    .requiredOption(
-      "--distro <name>",
-      "distribution: ubuntu, debian, fedora, centos, almalinux, rocky, amazonlinux",
-    )
-    .requiredOption(
-      "--distro-version <version>",
-      "distribution version, e.g. 12, bookworm, 22.04, jammy, 9, 2023",
-    )
-    .requiredOption("--arch <arch>", "x86_64 or aarch64 (amd64 and arm64 accepted)")
     .option("--driver-version <version>", "version of the module being built")
     .option("--module <name>", "module name; with --driver-version, prints the artifact name")
     .option("--targets <dir>", "directory of targets/*.yaml (default: the repository's targets/)")

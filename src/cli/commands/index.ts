@@ -5,7 +5,9 @@ import { registerDiff } from "./diff.js";
 import { registerDispatch } from "./dispatch.js";
 import { registerIdentity } from "./identity.js";
 import { registerImages } from "./images.js";
+import { registerLookup } from "./lookup.js";
 import { registerMatrix } from "./matrix.js";
+import { registerKeygen, registerPublish } from "./publish.js";
 import { registerReport } from "./report.js";
 import { registerResolve } from "./resolve.js";
 import { registerSteps } from "./steps.js";
@@ -26,4 +28,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerImages,
   registerSteps,
   registerReport,
+  registerPublish,
+  registerLookup,
+  registerKeygen,
 ];

@@ -9,6 +9,7 @@ import { KmodforgeError } from "../../core/errors.js";
 import { resolvedHeadersSchema } from "../../core/headers/types.js";
 import { parseIdentity } from "../../core/identity.js";
 import { findTarget } from "../../core/targets.js";
+import { parseJsonWith } from "../../core/validate.js";
 import { hostArch } from "../../executors/build.js";
 import { prepareHeaders } from "../../executors/prepare-headers.js";
 import { seal } from "../../executors/seal.js";
@@ -66,21 +67,9 @@ function registerHeaders(program: Command): void {
 }
 
 async function readPlan(path: string) {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(path, "utf8"));
-  } catch (err) {
-    throw new KmodforgeError("INVALID_INPUT", `--plan ${path}: ${(err as Error).message}`);
-  }
-  const plan = resolvedHeadersSchema.safeParse(json);
-  if (!plan.success) {
-    const first = plan.error.issues[0];
-    throw new KmodforgeError(
-      "INVALID_INPUT",
-      `--plan ${path}: ${first?.path.join(".") || "(root)"}: ${first?.message}`,
-    );
-  }
-  return plan.data;
+  const plan = parseJsonWith(resolvedHeadersSchema, await readFile(path, "utf8"), `--plan ${path}`);
+  if (!plan.ok) throw new KmodforgeError("INVALID_INPUT", plan.message);
+  return plan.value;
 }
 
 function registerSeal(program: Command): void {

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { cacheSubdir } from "../../adapters/cache-dir.js";
+import { DEFAULT_STORE_URL } from "../../adapters/stores/open.js";
 import { buildEntries } from "../../adapters/sweep-build.js";
 import { commitOps, getChunk, pruneGenerations, putChunkSet, putMatrix } from "../../adapters/sweep-state.js";
 import { EXIT_CODES, InvalidInputError } from "../../core/errors.js";
@@ -20,7 +21,8 @@ import { defaultModuleDir } from "../../executors/build-scripts.js";
 import { localBuilder } from "../../executors/sweep-local.js";
 import { diffAgainstStore } from "./diff.js";
 import { addGithubOptions, runDispatch, summariseDispatch } from "./dispatch.js";
-import { discoverAndBuild } from "./matrix.js";
+import { discoverAndBuild, EXCLUDE_EOL_HELP } from "./matrix.js";
+import { openPublisher, publishOption, publishSignKeyOption, publishStep } from "./publish-step.js";
 import {
   addStateOptions,
   choiceOption,
@@ -54,6 +56,7 @@ export function registerSweep(program: Command): void {
           "enumerate Debian kernels from the apt indexes of the target suites (the default when no --kernels is given)",
         )
         .option("--apt-root <dir>", "private apt state for --debian", cacheSubdir("apt"))
+        .option("--exclude-eol", EXCLUDE_EOL_HELP)
         .option("--module-digest <hex>", "digest of the module source, part of every cache key")
         .option("--module-source <dir>", "module source tree to digest (instead of --module-digest)"),
     ),
@@ -100,6 +103,8 @@ export function registerSweep(program: Command): void {
       "let dkms.conf's PRE_BUILD/POST_BUILD run (in the kernel's builder container, never on this host)",
     )
     .option("--artifacts <dir>", "output directory for local builds", ".kmodforge/artifacts")
+    .addOption(publishOption(`${DEFAULT_STORE_URL} when building here, none with --build-chunk`))
+    .addOption(publishSignKeyOption())
     .option(
       "--keep-generations <n>",
       "state generations to keep (older ones are pruned)",
@@ -116,7 +121,8 @@ export function registerSweep(program: Command): void {
       const builder = () =>
         localBuilder({
           outDir: opts.artifacts,
-          executor: opts.executor === "local" ? "auto" : opts.executor,
+          // --build-chunk builds here whatever the fan-out executor; `local` is the old name of auto.
+          executor: ["host", "container"].includes(opts.executor) ? opts.executor : "auto",
           ...(opts.moduleDir ? { moduleDir: opts.moduleDir } : {}),
           ...(opts.allowScripts ? { allowScripts: true } : {}),
           ...(opts.targets ? { targetsDir: opts.targets } : {}),
@@ -128,7 +134,12 @@ export function registerSweep(program: Command): void {
         const ref = parseChunkRef(opts.buildChunk);
         if (!ref) throw badOption("build-chunk", opts.buildChunk, "chunks/<32 hex>#<index>");
         const chunk = await getChunk(store, ref);
-        const r = await buildEntries(store, chunk.entries, builder(), writer, log, jobs);
+        const publisher = await openPublisher(opts, "none", log);
+        const r = await buildEntries(store, chunk.entries, builder(), writer, log, {
+          jobs,
+          afterBuild: publishStep(publisher, log),
+        });
+        publisher?.close();
         printResult(
           opts.json,
           { chunk: opts.buildChunk, entries: chunk.entries.length, ...r },
@@ -177,10 +188,15 @@ export function registerSweep(program: Command): void {
       for (const id of diff.removed) ops.push({ op: "removed", id, at });
 
       if (buildsHere) {
-        // Record the matrix first; each result is committed as it finishes.
+        // Open the store first; then record the matrix; each result is committed as it finishes.
+        const publisher = await openPublisher(opts, DEFAULT_STORE_URL, log);
         await commitOps(store, ops, { writer });
         await pruneGenerations(store, opts.keepGenerations);
-        const r = await buildEntries(store, work, builder(), writer, log, jobs);
+        const r = await buildEntries(store, work, builder(), writer, log, {
+          jobs,
+          afterBuild: publishStep(publisher, log),
+        });
+        publisher?.close();
         printResult(
           opts.json,
           { ...base, ...r },

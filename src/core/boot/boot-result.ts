@@ -71,6 +71,9 @@ const EVENT_KEYS: Record<string, readonly string[]> = {
   rmmod: ["module", "rc", "gone", "out"],
 };
 
+/** Report steps without fields. */
+const BARE_EVENTS = new Set(["dmesg-begin", "dmesg-end", "end"]);
+
 function intOrNull(text: string | undefined): number | null {
   return text !== undefined && /^-?\d+$/.test(text) ? Number(text) : null;
 }
@@ -93,6 +96,7 @@ export function parseBootOutput(serial: string, expected: readonly string[], run
   let taintAfter: number | null = null;
   let inDmesg = false;
   let afterMark = false;
+  let lastEvent: string | undefined;
   const kernelLines: string[] = [];
   const consoleLines: string[] = [];
 
@@ -112,6 +116,7 @@ export function parseBootOutput(serial: string, expected: readonly string[], run
     const keys = EVENT_KEYS[event];
     const f = keys ? fields(body.slice(space + 1), keys) : {};
     if (!f) continue;
+    if (keys || BARE_EVENTS.has(event)) lastEvent = event;
     const mod = f.module !== undefined ? modules.get(f.module) : undefined;
     switch (event) {
       case "begin":
@@ -171,7 +176,17 @@ export function parseBootOutput(serial: string, expected: readonly string[], run
   const kernelProblems = [...consoleLines, ...kernelLines]
     .filter((l) => PROBLEM_LINE.test(l))
     .map((l) => l.trim());
-  const failures = explain({ run, booted, completed, outcomes, exercise, taint, rejections, kernelProblems });
+  const failures = explain({
+    run,
+    booted,
+    completed,
+    lastEvent,
+    outcomes,
+    exercise,
+    taint,
+    rejections,
+    kernelProblems,
+  });
   return {
     ok: failures.length === 0,
     booted,
@@ -192,6 +207,8 @@ interface Observed {
   run: RunFacts;
   booted: boolean;
   completed: boolean;
+  /** The last report step the console showed. */
+  lastEvent: string | undefined;
   outcomes: ModuleOutcome[];
   exercise: BootOutcome["exercise"];
   taint: TaintReport;
@@ -230,6 +247,16 @@ function explain(o: Observed): string[] {
     failures.push(`kernel taint added ${o.taint.problems.join("")} (kernel warned or oopsed)`);
   for (const line of o.kernelProblems) failures.push(`kernel problem: ${line}`);
   if (o.booted && !o.completed && !o.run.timedOut)
-    failures.push("the guest stopped before the load test finished");
+    failures.push(
+      `the guest stopped before the load test finished: its report ends after "${o.lastEvent}" and ${howQemuEnded(o.run)}`,
+    );
   return [...new Set(failures)];
+}
+
+function howQemuEnded(run: RunFacts): string {
+  if (run.signal) return `QEMU was killed by ${run.signal}`;
+  // Exit code 0 is a guest that powered off or reset (-no-reboot) without a panic on its console.
+  return run.exitCode === 0
+    ? "QEMU exited normally (the guest powered off or reset)"
+    : `QEMU exited with code ${run.exitCode}`;
 }

@@ -112,6 +112,9 @@ dmesg
 mark dmesg-end
 mark end
 sync
+# Power off only once the console has sent everything: re-applying the current settings is a TCSADRAIN, which
+# waits until the UART's queue is empty. Without it, output still queued in the kernel is discarded at power-off.
+stty -F /dev/console "$(stty -F /dev/console -g)"
 poweroff -f
 `;
 }

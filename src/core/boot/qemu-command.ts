@@ -9,6 +9,13 @@ export interface QemuCommandInput {
   arch: Arch;
   kernelPath: string;
   initrdPath: string;
+  /**
+   * File the guest's serial console is written to. Never a pipe to the caller: QEMU writes the console to a
+   * non-blocking stdout one byte at a time, so a caller that reads late (a busy machine) stalls the emulated UART,
+   * and the guest's power-off then discards whatever was still queued in the guest, typically the report's end.
+   * A regular file never stalls.
+   */
+  consolePath: string;
   memoryMiB?: number;
   /** Extra kernel command-line words (validated: no spaces, no quotes). */
   extraAppend?: readonly string[];
@@ -19,10 +26,16 @@ export interface QemuCommand {
   args: string[];
 }
 
-const MACHINE: Record<Arch, { binary: string; machine: string[]; console: string }> = {
-  x86_64: { binary: "qemu-system-x86_64", machine: [], console: "ttyS0" },
-  aarch64: { binary: "qemu-system-aarch64", machine: ["-M", "virt"], console: "ttyAMA0" },
+const MACHINE: Record<Arch, { binary: string; machine: string[]; console: string; append: string[] }> = {
+  // no_timer_check: under TCG on a loaded host the vCPU's calibrated delay loop and the emulated timer drift
+  // apart, and the kernel's IO-APIC timer check panics ("IO-APIC + timer doesn't work!") before init; KVM guests
+  // skip the check the same way.
+  x86_64: { binary: "qemu-system-x86_64", machine: [], console: "ttyS0", append: ["no_timer_check"] },
+  aarch64: { binary: "qemu-system-aarch64", machine: ["-M", "virt"], console: "ttyAMA0", append: [] },
 };
+
+/** QEMU option values are comma-separated: a comma inside a value is written twice. */
+const optionValue = (text: string) => text.replaceAll(",", ",,");
 
 const APPEND_WORD = /^[A-Za-z0-9_.,:=/+-]{1,128}$/;
 
@@ -43,6 +56,7 @@ export function qemuCommand(input: QemuCommandInput): QemuCommand {
     "quiet",
     "loglevel=3",
     "panic=-1",
+    ...m.append,
     ...(input.extraAppend ?? []),
   ].join(" ");
   return {
@@ -58,6 +72,13 @@ export function qemuCommand(input: QemuCommandInput): QemuCommand {
       "-m",
       String(memory),
       "-nographic",
+      // The console goes to a file and the monitor nowhere, so nothing of the guest passes through stdio.
+      "-chardev",
+      `file,id=console,path=${optionValue(input.consolePath)}`,
+      "-serial",
+      "chardev:console",
+      "-monitor",
+      "none",
       "-no-reboot",
       "-nic",
       "none",

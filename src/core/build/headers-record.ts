@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DISTROS } from "../../distros/adapter.js";
 import { ARCHES } from "../arch.js";
+import { parseJsonWith, type Validated } from "../validate.js";
 import { headerProvenanceSchema } from "../verify/metadata.js";
 
 /**
@@ -33,18 +34,6 @@ export const headersRecordSchema = z.object({
 });
 export type HeadersRecord = z.infer<typeof headersRecordSchema>;
 
-export function parseHeadersRecord(
-  text: string,
-  where: string,
-): { ok: true; value: HeadersRecord } | { ok: false; message: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, message: `${where}: not JSON: ${(err as Error).message}` };
-  }
-  const r = headersRecordSchema.safeParse(json);
-  if (r.success) return { ok: true, value: r.data };
-  const first = r.error.issues[0];
-  return { ok: false, message: `${where}: ${first?.path.join(".") || "(root)"}: ${first?.message}` };
+export function parseHeadersRecord(text: string, where: string): Validated<HeadersRecord> {
+  return parseJsonWith(headersRecordSchema, text, where);
 }

@@ -151,6 +151,8 @@ export interface HttpGetOptions {
   /** Cache the body by URL + validator (ETag/Last-Modified) across calls in this process and on disk. */
   cacheable?: boolean;
   signal?: AbortSignal;
+  /** Conditional GET: a 304 answer comes back as `status: 304` with an empty body. */
+  ifNoneMatch?: string;
 }
 
 /**

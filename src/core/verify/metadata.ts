@@ -3,6 +3,7 @@ import { z } from "zod";
 import { DISTROS } from "../../distros/adapter.js";
 import { ARCHES } from "../arch.js";
 import { KmodforgeError } from "../errors.js";
+import { firstIssue, parseJsonWith, type Validated } from "../validate.js";
 
 /**
  * The metadata published next to every artifact: enough to reproduce, audit and look the artifact up again. One
@@ -101,11 +102,7 @@ export type BuildMetadataInput = Omit<BuildMetadata, "schemaVersion">;
 export function buildMetadata(input: BuildMetadataInput): BuildMetadata {
   const r = metadataSchema.safeParse({ schemaVersion: METADATA_SCHEMA_VERSION, ...input });
   if (r.success) return r.data;
-  const first = r.error.issues[0];
-  throw new KmodforgeError(
-    "INVALID_INPUT",
-    `metadata: ${first?.path.join(".") || "(root)"}: ${first?.message}`,
-  );
+  throw new KmodforgeError("INVALID_INPUT", `metadata: ${firstIssue(r.error)}`);
 }
 
 export function serialiseMetadata(metadata: BuildMetadata): string {
@@ -113,19 +110,8 @@ export function serialiseMetadata(metadata: BuildMetadata): string {
 }
 
 /** The one metadata reader: a metadata.json from any runner or machine, validated. */
-export function parseMetadata(
-  text: string,
-): { ok: true; value: BuildMetadata } | { ok: false; message: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, message: `metadata.json is not JSON: ${(err as Error).message}` };
-  }
-  const r = metadataSchema.safeParse(json);
-  if (r.success) return { ok: true, value: r.data };
-  const first = r.error.issues[0];
-  return { ok: false, message: `metadata.json: ${first?.path.join(".") || "(root)"}: ${first?.message}` };
+export function parseMetadata(text: string): Validated<BuildMetadata> {
+  return parseJsonWith(metadataSchema, text, "metadata.json");
 }
 
 /** `SHA256SUMS` text in the coreutils format for the given files (name → bytes). */

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { PrivateApt } from "../../../src/adapters/private-apt.js";
 import { ARCH_FACTS, type Arch } from "../../../src/core/arch.js";
+import { listedReleases } from "../../support/mirror-releases.js";
 import { BOOT_CACHE } from "./build-module.js";
 
 /** The Debian 12 kernel releases the load tests use, discovered from the mirror at test time (ABIs come and go). */
@@ -15,13 +16,9 @@ export interface LineReleases {
 export async function bookworm61Releases(arch: Arch): Promise<LineReleases> {
   const deb = ARCH_FACTS[arch].deb;
   const apt = new PrivateApt(join(BOOT_CACHE, "apt"), "12", arch);
-  const abis = (await apt.names(`^linux-headers-6\\.1\\.0-[0-9]+-${deb}$`))
-    .map((n) => Number(new RegExp(`^linux-headers-6\\.1\\.0-(\\d+)-${deb}$`).exec(n)?.[1]))
-    .filter((n) => Number.isInteger(n))
-    .sort((a, b) => a - b);
+  const releases = await listedReleases(apt, new RegExp(`^linux-headers-6\\.1\\.0-[0-9]+-${deb}$`));
   // A name can be listed without a downloadable package behind it; keep ABIs whose headers really resolve, and
   // for the newest (the one booted) also a kernel image.
-  const releases = abis.map((abi) => `6.1.0-${abi}-${deb}`);
   const has = async (name: string) => (await apt.show(name)) !== undefined;
   let oldest: string | undefined;
   for (const r of releases) if (!oldest && (await has(`linux-headers-${r}`))) oldest = r;
