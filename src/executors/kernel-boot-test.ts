@@ -108,7 +108,8 @@ async function kernelDependencies(
     if (err instanceof LoadOrderError) return undefined;
     throw err;
   }
-  if (missing.length === 0 || explicitImage || !hostAptFamily().distros.includes(identity.distro)) return undefined;
+  if (missing.length === 0 || explicitImage || !hostAptFamily().distros.includes(identity.distro))
+    return undefined;
   return fetchDebianKernelModules({
     cacheDir: options.cacheDir,
     distroVersion: identity.distroVersion,
