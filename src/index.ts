@@ -7,11 +7,9 @@
 import { argument, type Directory, dag, type File, func, object, type Secret } from "@dagger.io/dagger";
 import { loadTargets } from "./adapters/targets-fs.js";
 import { identityAndTarget } from "./core/build/builder-plan.js";
-import { KmodforgeError } from "./core/errors.js";
-import { settleLimited } from "./core/limiter.js";
-import { archOfPlatform, buildPipeline } from "./dagger/build-pipeline.js";
+import { buildPipeline, engineArch } from "./dagger/build-pipeline.js";
 import { type CliSecrets, cliContainer, runCli } from "./dagger/cli-container.js";
-import { type EntryReport, loadChunkEntries, parseKernelList, reportFile } from "./dagger/fan-out.js";
+import { buildInEngine, loadChunkEntries, parseKernelList } from "./dagger/fan-out.js";
 import { publishSecrets, runPublish } from "./dagger/publish.js";
 
 @object()
@@ -64,7 +62,7 @@ export class Kmodforge {
     /** How many builds run at once */
     parallelism = 4,
   ): Promise<Directory> {
-    return this.fanOut(parseKernelList(kernels), source, parallelism);
+    return buildInEngine(dag.currentModule().source(), parseKernelList(kernels), source, parallelism);
   }
 
   /**
@@ -89,7 +87,7 @@ export class Kmodforge {
     awsSecretAccessKey?: Secret,
   ): Promise<Directory> {
     const entries = await loadChunkEntries(chunk, state, { s3Endpoint, awsAccessKeyId, awsSecretAccessKey });
-    return this.fanOut(entries, source, parallelism);
+    return buildInEngine(dag.currentModule().source(), entries, source, parallelism);
   }
 
   /** Resolve the header packages for one kernel through its fallback chain. Returns the plan as JSON. */
@@ -311,51 +309,6 @@ export class Kmodforge {
   private cli(secrets: CliSecrets) {
     return cliContainer(dag.currentModule().source(), secrets);
   }
-
-  private async fanOut(
-    entries: ReturnType<typeof parseKernelList>,
-    source: Directory,
-    parallelism: number,
-  ): Promise<Directory> {
-    const policy = await loadTargets();
-    const machine = await engineArch();
-    const repo = dag.currentModule().source();
-    const settled = await settleLimited(entries, parallelism, async (entry) => {
-      const built = await buildPipeline(repo, source, entry, { policy, engineArch: machine });
-      await built.output.sync();
-      return built;
-    });
-    let out = dag.directory();
-    const report: EntryReport[] = [];
-    settled.forEach((s, i) => {
-      const entry = entries[i]!;
-      const id = `${entry.distro}/${entry.distroVersion}/${entry.arch}/${entry.kernelRelease}`;
-      if (s.status === "fulfilled") {
-        out = out.withDirectory(id, s.value.output);
-        report.push({ id, ok: true, mode: s.value.plan.mode, problems: [] });
-      } else if (s.reason instanceof KmodforgeError && s.reason.code === "BUILD_EXCLUDED")
-        report.push({
-          id,
-          ok: true,
-          excluded: String(s.reason.details.rule ?? s.reason.message),
-          problems: [],
-        });
-      else report.push({ id, ok: false, problems: [failureText(s.reason)] });
-    });
-    return out.withFile("report.json", reportFile(report));
-  }
-}
-
-/** The engine's own architecture: what native builds run as and what cross builds start from. */
-async function engineArch() {
-  return archOfPlatform(await dag.defaultPlatform());
-}
-
-/** A failed entry's reason: the step's own words (stderr of the failed exec) when the engine gives them. */
-function failureText(reason: unknown): string {
-  const err = reason as { stderr?: unknown; message?: unknown };
-  const stderr = typeof err?.stderr === "string" ? err.stderr.trim() : "";
-  return (stderr || String(err?.message ?? reason)).slice(-2000);
 }
 
 function input(kernel: string, distro: string, distroVersion: string, arch: string) {

@@ -1,4 +1,4 @@
-import type { Container, Directory, File, Platform } from "@dagger.io/dagger";
+import { type Container, type Directory, dag, type File, type Platform } from "@dagger.io/dagger";
 import { type Arch, normaliseArch } from "../core/arch.js";
 import { type BuilderPlan, identityAndTarget, planBuilder } from "../core/build/builder-plan.js";
 import { parseHeadersRecord } from "../core/build/headers-record.js";
@@ -39,6 +39,11 @@ export function archOfPlatform(platform: string): Arch {
 }
 
 /** The builder image of a plan: the family's Dockerfile with the plan's arguments on the plan's platform. */
+/** The engine's own architecture: what native builds run as and what cross builds start from. */
+export async function engineArch(): Promise<Arch> {
+  return archOfPlatform(await dag.defaultPlatform());
+}
+
 export function builderContainer(repo: Directory, plan: BuilderPlan): Container {
   return repo.dockerBuild({
     dockerfile: plan.dockerfile,

@@ -1,6 +1,10 @@
-import { dag, type File, type Secret } from "@dagger.io/dagger";
+import { type Directory, dag, type File, type Secret } from "@dagger.io/dagger";
+import { loadTargets } from "../adapters/targets-fs.js";
+import { KmodforgeError } from "../core/errors.js";
 import type { IdentityInput } from "../core/identity.js";
+import { settleLimited } from "../core/limiter.js";
 import { parseChunkRef } from "../core/sweep/chunk.js";
+import { buildPipeline, engineArch } from "./build-pipeline.js";
 
 /** Inputs and the report of a many-kernel call (build-many, build-chunk). */
 
@@ -78,4 +82,48 @@ export async function loadChunkEntries(
     distroVersion: e.distroVersion,
     arch: e.arch,
   }));
+}
+
+/**
+ * Builds many entries in the engine, `parallelism` at a time: one sub-directory per built entry plus report.json.
+ * A failed entry does not stop the others; an excluded one (build-exclusive rules) is reported with its rule.
+ */
+export async function buildInEngine(
+  repo: Directory,
+  entries: readonly FanOutEntry[],
+  source: Directory,
+  parallelism: number,
+): Promise<Directory> {
+  const policy = await loadTargets();
+  const machine = await engineArch();
+  const settled = await settleLimited(entries, parallelism, async (entry) => {
+    const built = await buildPipeline(repo, source, entry, { policy, engineArch: machine });
+    await built.output.sync();
+    return built;
+  });
+  let out = dag.directory();
+  const report: EntryReport[] = [];
+  settled.forEach((s, i) => {
+    const entry = entries[i]!;
+    const id = `${entry.distro}/${entry.distroVersion}/${entry.arch}/${entry.kernelRelease}`;
+    if (s.status === "fulfilled") {
+      out = out.withDirectory(id, s.value.output);
+      report.push({ id, ok: true, mode: s.value.plan.mode, problems: [] });
+    } else if (s.reason instanceof KmodforgeError && s.reason.code === "BUILD_EXCLUDED")
+      report.push({
+        id,
+        ok: true,
+        excluded: String(s.reason.details.rule ?? s.reason.message),
+        problems: [],
+      });
+    else report.push({ id, ok: false, problems: [failureText(s.reason)] });
+  });
+  return out.withFile("report.json", reportFile(report));
+}
+
+/** A failed entry's reason: the step's own words (stderr of the failed exec) when the engine gives them. */
+function failureText(reason: unknown): string {
+  const err = reason as { stderr?: unknown; message?: unknown };
+  const stderr = typeof err?.stderr === "string" ? err.stderr.trim() : "";
+  return (stderr || String(err?.message ?? reason)).slice(-2000);
 }

@@ -78,9 +78,10 @@ export async function planPackage(
     await writeIn(host.planEnv, plan.planEnv);
     await writeIn(host.planJson, plan.planJson);
     const { plan: p, evaluatedBy, shellReason } = plan.file;
-    input.log(
-      `${p.package.name} ${p.package.version}: dkms.conf ${evaluatedBy === "shell" ? `evaluated by bash in the build environment (${shellReason})` : "read"}; ${p.modules.length} modules`,
-    );
+    const how =
+      evaluatedBy === "shell" ? `evaluated by bash in the build environment (${shellReason})` : "read";
+    const count = p.modules.length === 1 ? "1 module" : `${p.modules.length} modules`;
+    input.log(`${p.package.name} ${p.package.version}: dkms.conf ${how}; ${count}`);
   }
   return plan;
 }
