@@ -6,7 +6,7 @@ import { type ArtifactSummary, summaryFromMetadata } from "../core/report/artifa
 import { parseMetadata } from "../core/verify/metadata.js";
 
 /**
- * Artifact summaries from a directory of artifact directories (what `--executor local` and `build` write:
+ * Artifact summaries from a directory of artifact directories (what a sweep that builds here and `build` write:
  * `<dir>/<artifact>/metadata.json` beside the module files). Sub-directories without metadata.json are not artifacts
  * (e.g. `failed/`, which keeps logs of failed builds) and are passed over; a metadata.json that does not validate is
  * reported, never dropped silently.

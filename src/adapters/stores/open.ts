@@ -2,7 +2,7 @@ import type { ArtifactStore } from "../../core/publish/store.js";
 import { parseStoreUrl } from "../../core/store-url.js";
 import type { S3StoreOptions } from "../state-s3.js";
 
-/** The local main job's store: `kmodforge sweep --executor local` publishes here unless told otherwise. */
+/** The local main job's store: a `kmodforge sweep` that builds here publishes here unless told otherwise. */
 export const DEFAULT_STORE_URL = "file://.kmodforge/store";
 
 export interface StoreOptions {

@@ -43,7 +43,7 @@ export function registerSweep(program: Command): void {
       program
         .command("sweep")
         .description(
-          "Discover → matrix → diff against the state store → chunk → dispatch to GitHub, print a CI fan-out (--format), or build locally (--executor local). Safe to re-run: nothing is dispatched twice.",
+          "Discover → matrix → diff against the state store → chunk → dispatch to GitHub, print a CI fan-out (--format), or build here (--executor auto|host|container). Safe to re-run: nothing is dispatched twice.",
         )
         .option("--targets <dir>", "directory of targets/*.yaml (default: the repository's targets/)")
         .option(
