@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,10 +55,25 @@ const sweep = async (extra: string[]) =>
 
 describe("the report of a real local sweep of Debian 12 kernels", () => {
   it("renders two built kernels, a compile failure and unavailable headers, as a user sees them", async (ctx) => {
-    const built = await sweep(["--limit", "2", "--module-dir", "test/fixtures/sweep/hello-module"]);
+    const storeUrl = `file://${join(dir, "store")}`;
+    const built = await sweep([
+      "--limit",
+      "2",
+      "--module-dir",
+      "test/fixtures/sweep/hello-module",
+      "--publish",
+      storeUrl,
+    ]);
     expect(built.code, built.stderr).toBe(0);
     expect(JSON.parse(built.stdout)).toMatchObject({ scheduled: 2, built: 2, failed: 0 });
-    const failed = await sweep(["--limit", "1", "--module-dir", join(dir, "broken-module")]);
+    const failed = await sweep([
+      "--limit",
+      "1",
+      "--module-dir",
+      join(dir, "broken-module"),
+      "--publish",
+      "none",
+    ]);
     expect(failed.code).toBe(7);
     expect(JSON.parse(failed.stdout)).toMatchObject({ scheduled: 1, built: 0, failed: 1 });
 
@@ -118,6 +134,30 @@ describe("the report of a real local sweep of Debian 12 kernels", () => {
     expect(await readFile(join(dir, "summary.md"), "utf8")).toContain(
       `| ${compileError.id.replace(/_/g, "\\_")} | compile-error | 1 | `,
     );
+
+    // The same report from the store's index instead of the artifact directories: links where lookup points.
+    const fromStore = await kmodforge([
+      "report",
+      "--state",
+      `file://${join(dir, "state")}`,
+      "--store",
+      storeUrl,
+      "--out",
+      join(dir, "report-store"),
+      "--json",
+      "--quiet",
+    ]);
+    expect(fromStore.code, fromStore.stderr).toBe(0);
+    expect(JSON.parse(fromStore.stdout)).toMatchObject({ built: 2, artifacts: 2 });
+    const storeCells = JSON.parse(await readFile(join(dir, "report-store", "report.json"), "utf8")).cells;
+    const linked = storeCells.filter((c: { artifact?: unknown }) => c.artifact);
+    expect(linked).toHaveLength(2);
+    for (const cell of linked) {
+      expect(cell.artifact.url).toMatch(/^file:\/\/.+\.ko\.xz$/);
+      const bytes = await readFile(new URL(cell.artifact.url));
+      expect(createHash("sha256").update(bytes).digest("hex")).toBe(cell.artifact.sha256);
+    }
+
     // The page in the browser: a machine without Chromium reports this test skipped (with the reason) from here on.
     requireOrSkip(ctx, CHROMIUM_PRESENT);
 

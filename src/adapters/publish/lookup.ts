@@ -5,7 +5,13 @@ import { ChecksumMismatchError, KmodforgeError } from "../../core/errors.js";
 import type { KernelIdentity } from "../../core/identity.js";
 import { CATALOG_SPEC, newestDriverVersion } from "../../core/publish/catalog.js";
 import { type DocumentSpec, pointerAsset, signatureAsset } from "../../core/publish/generations.js";
-import { type EntryFile, entryFiles, type IndexEntry, indexSpec } from "../../core/publish/index-doc.js";
+import {
+  type ArtifactIndex,
+  type EntryFile,
+  entryFiles,
+  type IndexEntry,
+  indexSpec,
+} from "../../core/publish/index-doc.js";
 import { verifyDocument } from "../../core/publish/signing.js";
 import type { ArtifactStore } from "../../core/publish/store.js";
 import { entryId } from "../../core/sweep/matrix.js";
@@ -18,12 +24,8 @@ import type { ReadCache } from "./read-cache.js";
  * never changes and is cached). With a public key an index whose signature does not verify is refused.
  */
 
-export interface LookupRequest {
+export interface LookupRequest extends IndexRequest {
   identity: Pick<KernelIdentity, "distro" | "distroVersion" | "arch" | "kernelRelease">;
-  /** Default: the newest driver version in the store's catalog. */
-  driverVersion?: string;
-  publicKey?: KeyObject;
-  cache: ReadCache;
 }
 
 /** A file of a found artifact and where a consumer downloads it. */
@@ -94,23 +96,44 @@ function locate(store: ArtifactStore, entry: IndexEntry): LocatedFile[] {
   return entryFiles(entry).map((f) => ({ ...f, url: store.locate(entry.shard, f.asset) }));
 }
 
-export async function lookupArtifact(store: ArtifactStore, request: LookupRequest): Promise<LookupAnswer> {
+/** Which index a reader means: the given driver version's, else the newest one in the store's catalog. */
+export interface IndexRequest {
+  /** Default: the newest driver version in the store's catalog. */
+  driverVersion?: string;
+  publicKey?: KeyObject;
+  cache: ReadCache;
+}
+
+export type IndexAnswer =
+  | { kind: "no-driver-version" }
+  | { kind: "no-index"; driverVersion: string; url: string }
+  | { kind: "found"; driverVersion: string; url: string; index: LoadedDocument<ArtifactIndex> };
+
+/** Reads (and with a public key, verifies) the published index a request means. */
+export async function readIndex(store: ArtifactStore, request: IndexRequest): Promise<IndexAnswer> {
   let driverVersion = request.driverVersion;
   if (!driverVersion) {
     const catalog = await readPublished(store, CATALOG_SPEC, request.cache, request.publicKey);
     driverVersion = catalog ? newestDriverVersion(catalog.value) : undefined;
-    if (!driverVersion) return { found: false, reason: "no-driver-version" };
+    if (!driverVersion) return { kind: "no-driver-version" };
   }
   const spec = indexSpec(driverVersion);
   const url = store.locate(spec.folder, pointerAsset("index"));
   const index = await readPublished(store, spec, request.cache, request.publicKey);
-  if (!index) return { found: false, driverVersion, reason: "no-index", index: url };
-  const entry = index.value.entries[entryId(request.identity)];
+  return index ? { kind: "found", driverVersion, url, index } : { kind: "no-index", driverVersion, url };
+}
+
+export async function lookupArtifact(store: ArtifactStore, request: LookupRequest): Promise<LookupAnswer> {
+  const read = await readIndex(store, request);
+  if (read.kind === "no-driver-version") return { found: false, reason: "no-driver-version" };
+  const { driverVersion, url } = read;
+  if (read.kind === "no-index") return { found: false, driverVersion, reason: "no-index", index: url };
+  const entry = read.index.value.entries[entryId(request.identity)];
   if (!entry) return { found: false, driverVersion, reason: "no-entry", index: url };
   return {
     found: true,
     driverVersion,
-    generation: index.generation,
+    generation: read.index.generation,
     index: url,
     entry,
     files: locate(store, entry),

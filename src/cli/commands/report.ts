@@ -2,13 +2,59 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { readArtifactDirectory } from "../../adapters/artifact-dir.js";
+import { cacheSubdir } from "../../adapters/cache-dir.js";
+import { ReadCache } from "../../adapters/publish/read-cache.js";
+import { readStoreSummaries } from "../../adapters/publish/store-summaries.js";
 import { loadReportInputs } from "../../adapters/report-inputs.js";
+import type { ArtifactSummary } from "../../core/report/artifact-summary.js";
 import { summaryLine } from "../../core/report/markdown.js";
 import { renderReport } from "../../core/report/render.js";
+import { addStoreOptions, openStoreFrom, readPublicKey, type StoreCliOptions } from "./store-options.js";
 import { addStateOptions, intOption, printResult, progress, storeFrom } from "./sweep-common.js";
 
+interface ArtifactSources extends StoreCliOptions {
+  artifacts?: string;
+  artifactsUrl?: string;
+  store?: string;
+  driverVersion?: string;
+  publicKey?: string;
+}
+
+/** Artifact summaries from --artifacts and --store (both may be given; the newest build of a kernel wins). */
+async function readArtifactSources(opts: ArtifactSources, out: string, log: (line: string) => void) {
+  const summaries: ArtifactSummary[] = [];
+  const notes: string[] = [];
+  if (opts.artifacts) {
+    const read = await readArtifactDirectory(opts.artifacts, {
+      from: out,
+      ...(opts.artifactsUrl ? { baseUrl: opts.artifactsUrl } : {}),
+    });
+    log(`artifacts: ${read.summaries.length} read, ${read.problems.length} unreadable`);
+    for (const p of read.problems) log(`artifacts: ${p}`);
+    summaries.push(...read.summaries);
+    notes.push(...read.problems);
+  }
+  if (opts.store) {
+    const publicKey = await readPublicKey(opts.publicKey);
+    const store = await openStoreFrom(opts.store, opts, log);
+    try {
+      const read = await readStoreSummaries(store, {
+        ...(opts.driverVersion ? { driverVersion: opts.driverVersion } : {}),
+        ...(publicKey ? { publicKey } : {}),
+        cache: new ReadCache(cacheSubdir("lookup")),
+      });
+      log(read.note);
+      summaries.push(...read.summaries);
+      notes.push(read.note);
+    } finally {
+      store.destroy?.();
+    }
+  }
+  return opts.artifacts || opts.store ? { summaries, notes } : undefined;
+}
+
 export function registerReport(program: Command): void {
-  addStateOptions(
+  const command = addStateOptions(
     program
       .command("report")
       .description(
@@ -23,6 +69,15 @@ export function registerReport(program: Command): void {
       "--artifacts-url <url>",
       "public base URL the --artifacts directories are served under (default: links relative to --out)",
     )
+    .option(
+      "--store <url>",
+      "artifact store whose index links the built kernels (file://<dir>, github:<owner>/<repo>, s3://<bucket>/<prefix>)",
+    )
+    .option("--driver-version <version>", "the --store index to read (default: the newest driver version)")
+    .option(
+      "--public-key <pem>",
+      "ed25519 public key (PEM): refuse a --store index whose signature does not verify",
+    )
     .option("--out <dir>", "where to write index.html and report.json", "report")
     .option("--markdown <file>", 'append a Markdown summary to this file (e.g. "$GITHUB_STEP_SUMMARY")')
     .option(
@@ -36,18 +91,10 @@ export function registerReport(program: Command): void {
     .action(async (opts) => {
       const log = progress(!opts.quiet);
       const out = resolve(opts.out);
-      const artifacts = opts.artifacts
-        ? await readArtifactDirectory(opts.artifacts, {
-            from: out,
-            ...(opts.artifactsUrl ? { baseUrl: opts.artifactsUrl } : {}),
-          })
-        : undefined;
-      if (artifacts)
-        log(`artifacts: ${artifacts.summaries.length} read, ${artifacts.problems.length} unreadable`);
-      for (const p of artifacts?.problems ?? []) log(`artifacts: ${p}`);
+      const artifacts = await readArtifactSources(opts, out, log);
       const inputs = await loadReportInputs(storeFrom(opts), {
         historyLimit: opts.history,
-        ...(artifacts ? { artifacts: artifacts.summaries, notes: artifacts.problems } : {}),
+        ...(artifacts ? { artifacts: artifacts.summaries, notes: artifacts.notes } : {}),
         onProgress: log,
       });
       const rendered = renderReport(inputs);
@@ -74,4 +121,5 @@ export function registerReport(program: Command): void {
         summaryLine(rendered.report, join(opts.out, "index.html")),
       );
     });
+  addStoreOptions(command);
 }

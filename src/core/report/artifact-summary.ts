@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { entryFiles, type IndexEntry } from "../publish/index-doc.js";
 import { entryId } from "../sweep/matrix.js";
 import { type BuildMetadata, headerProvenanceSchema } from "../verify/metadata.js";
 
@@ -19,8 +20,8 @@ export const artifactSummarySchema = z.object({
     .optional(),
   /** First line of `--version` of the compiler the build ran. */
   compiler: z.string().optional(),
-  /** Header packages the module was built against, with where each came from. */
-  headerPackages: z.array(headerProvenanceSchema),
+  /** Header packages the module was built against, with where each came from (a store's index keeps no URL). */
+  headerPackages: z.array(headerProvenanceSchema.partial({ url: true })),
   /** Wall-clock seconds the build took. */
   buildSeconds: z.number().nonnegative().optional(),
   /** When the build finished (ISO 8601). */
@@ -44,6 +45,27 @@ export function summaryFromMetadata(meta: BuildMetadata, directoryUrl: string): 
     headerPackages: meta.headerPackages,
     ...(seconds >= 0 ? { buildSeconds: seconds } : {}),
     builtAt: meta.finishedAt,
+  };
+}
+
+/**
+ * The summary of a store index entry; `locate` gives a stored file's URL. One module links its file (and sha256),
+ * several link the build's metadata.json, which lists them all.
+ */
+export function summaryFromIndexEntry(
+  entry: IndexEntry,
+  locate: (shard: string, asset: string) => string,
+): ArtifactSummary {
+  const files = entryFiles(entry);
+  const modules = files.filter((f) => f.role === "module");
+  const linked = modules.length === 1 ? modules[0] : files.find((f) => f.role === "metadata");
+  return {
+    id: entryId(entry.identity),
+    url: locate(entry.shard, linked?.asset ?? ""),
+    ...(modules.length === 1 && linked ? { sha256: linked.sha256 } : {}),
+    compiler: entry.compiler.text,
+    headerPackages: entry.headerPackages,
+    builtAt: entry.builtAt,
   };
 }
 

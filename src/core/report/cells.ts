@@ -149,12 +149,17 @@ function compilerOf(entry: MatrixEntry | undefined, artifact: ArtifactSummary | 
   return {};
 }
 
+function headerUrlInMatrix(entry: MatrixEntry | undefined, name: string): string | undefined {
+  return entry?.headers.kind === "files" ? entry.headers.files.find((f) => f.name === name)?.url : undefined;
+}
+
 function headersOf(entry: MatrixEntry | undefined, artifact: ArtifactSummary | undefined): ReportHeader[] {
   if (artifact && artifact.headerPackages.length > 0)
     return artifact.headerPackages.map((h) => ({
       name: h.name,
       version: h.version,
-      url: h.url,
+      // A store's index keeps no download URL: the matrix's, when it names the same package.
+      url: h.url ?? headerUrlInMatrix(entry, h.name) ?? "",
       sha256: h.sha256,
       source: h.source,
     }));
