@@ -29,14 +29,24 @@ async function timed(
   env: NodeJS.ProcessEnv,
 ): Promise<{ ms: number; out: string }> {
   const t0 = performance.now();
-  const r = await run(process.execPath, [cli, ...args], {
-    env,
-    maxBuffer: 256 * 1024 * 1024,
-    timeout: 4 * 3600_000,
-  });
+  let out: string;
+  try {
+    out = (
+      await run(process.execPath, [cli, ...args], {
+        env,
+        maxBuffer: 256 * 1024 * 1024,
+        timeout: 4 * 3600_000,
+      })
+    ).stdout;
+  } catch (err) {
+    // A sweep with failed builds exits non-zero but still prints its summary: it is timed all the same.
+    const e = err as { stdout?: string; killed?: boolean };
+    if (e.killed || !e.stdout) throw err;
+    out = e.stdout;
+  }
   const ms = performance.now() - t0;
   console.log(`${label}: ${(ms / 60_000).toFixed(1)} min`);
-  return { ms, out: r.stdout };
+  return { ms, out };
 }
 
 const median = (xs: number[]) =>
@@ -84,11 +94,7 @@ for (const [label, extra] of [
   ["cold sweep (empty cache)", []],
   ["warm sweep (--force, cache kept)", ["--force"]],
 ] as const) {
-  const { ms, out } = await timed(label, sweepArgs([...extra]), env).catch((err) => {
-    // A sweep with failed builds exits non-zero but still prints its summary.
-    const e = err as { stdout?: string };
-    return { ms: Number.NaN, out: e.stdout ?? "{}" };
-  });
+  const { ms, out } = await timed(label, sweepArgs([...extra]), env);
   const s = JSON.parse(out) as {
     scheduled?: number;
     built?: number;
