@@ -1,0 +1,403 @@
+import { type KeyObject, randomBytes } from "node:crypto";
+import { KmodforgeError } from "../../core/errors.js";
+import type { KernelIdentity } from "../../core/identity.js";
+import { settleLimited } from "../../core/limiter.js";
+import type { ArtifactStore } from "../../core/publish/store.js";
+import { artifactAnswer, recordAnswer, type ServiceAnswer } from "../../core/service/answers.js";
+import {
+  advance,
+  type BuildIdentity,
+  type BuildRecord,
+  type BuildUpdate,
+  buildIdentityOf,
+  dedupeKey,
+  type FailurePolicy,
+  isActive,
+  keyVerdict,
+  newBuildRecord,
+  pastDeadline,
+} from "../../core/service/build-record.js";
+import { parseBuildRequest } from "../../core/service/build-request.js";
+import type { Builder, BuilderObservation } from "../../core/service/builder.js";
+import { entryId } from "../../core/sweep/matrix.js";
+import { findTarget, type TargetsPolicy } from "../../core/targets.js";
+import { lookupArtifact } from "../publish/lookup.js";
+import type { ReadCache } from "../publish/read-cache.js";
+import type { Logger } from "./log.js";
+import { recordFinished, type ServiceMetrics } from "./metrics.js";
+import { artifactRef } from "./public-urls.js";
+import type { BuildRecords } from "./records.js";
+
+/**
+ * The on-demand build service: `POST /build` is answered from the index when the artifact is published, else by one
+ * build per identity and driver version (dedupe), started on the configured builder and followed until it is
+ * published, failed or past its deadline. Every step is a snapshot in the state store (records.ts), so a restart
+ * picks up every unfinished build with its id and status.
+ */
+
+export interface BuildServiceOptions {
+  store: ArtifactStore;
+  records: BuildRecords;
+  builder: Builder;
+  /** The index reader's cache (with a memory layer: hits cost no request). */
+  cache: ReadCache;
+  /** The driver version this service builds, and looks up when a request names none. */
+  driverVersion: string;
+  policy: TargetsPolicy;
+  /** A build not finished this long after its request is timed_out. */
+  timeoutMs: number;
+  failurePolicy: FailurePolicy;
+  publicKey?: KeyObject;
+  /** Where a client downloads an asset of the store. */
+  locate: (folder: string, asset: string) => string;
+  /** Where the service serves a build's kept log. */
+  logUrl: (id: string) => string;
+  metrics: ServiceMetrics;
+  log: Logger;
+  /** How often unfinished builds are looked at. */
+  pollMs: number;
+  /** Restarts a local build survives before it is failed as interrupted. */
+  maxInterruptions?: number;
+  now?: () => Date;
+}
+
+export interface BuildAnswer {
+  http: 200 | 202 | 502;
+  answer: ServiceAnswer;
+}
+
+type Admission = { record: BuildRecord; outcome: "new" | "joined" | "remembered" | "dispatch-failed" };
+
+/** Records kept in memory beyond the unfinished ones (answers to repeated status polls). */
+const KEPT_FINISHED = 10_000;
+
+export class BuildService {
+  private readonly known = new Map<string, BuildRecord>();
+  private readonly activeByKey = new Map<string, string>();
+  private readonly following = new Set<string>();
+  private readonly admitting = new Map<string, Promise<Admission>>();
+  private readonly observing = new Map<string, Promise<void>>();
+  private timer?: NodeJS.Timeout;
+  private sweep?: Promise<void>;
+
+  constructor(private readonly o: BuildServiceOptions) {}
+
+  private now(): Date {
+    return this.o.now?.() ?? new Date();
+  }
+
+  /** Picks up every unfinished build the state store holds, then follows them every pollMs. */
+  async start(): Promise<void> {
+    const ids = await this.o.records.activeIds();
+    for (const id of ids) {
+      const record = await this.o.records.current(id);
+      if (record) this.remember(record);
+    }
+    if (ids.length) this.o.log("info", "resuming unfinished builds", { builds: ids.length });
+    await this.poll();
+    this.timer = setInterval(() => void this.poll(), this.o.pollMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.sweep;
+    await Promise.allSettled([...this.observing.values()]);
+  }
+
+  /** `POST /build`: index → validate → dedupe → dispatch (docs/service.md). */
+  async request(body: unknown): Promise<BuildAnswer> {
+    const parsed = parseBuildRequest(body, this.o.driverVersion);
+    if (!parsed.ok) throw parsed.error;
+    const { identity, driverVersion } = parsed.value;
+    const found = await this.lookup(identity, driverVersion, false);
+    if (found) {
+      this.o.metrics.hits.inc();
+      return { http: 200, answer: found };
+    }
+    this.o.metrics.misses.inc();
+    this.checkBuildable(identity, driverVersion);
+    const { record, outcome } = await this.admit(buildIdentityOf(identity), driverVersion);
+    const answer = recordAnswer(record, this.now());
+    if (outcome === "remembered") {
+      this.o.metrics.remembered.inc();
+      return { http: 200, answer };
+    }
+    if (outcome === "dispatch-failed") return { http: 502, answer };
+    if (outcome === "joined") this.o.metrics.dedupes.inc();
+    return { http: 202, answer: { ...answer, deduplicated: outcome === "joined" } };
+  }
+
+  /** `GET /status/{id}`; undefined for an unknown id. */
+  async status(id: string): Promise<ServiceAnswer | undefined> {
+    let record = this.known.get(id) ?? (await this.o.records.current(id));
+    if (!record) return undefined;
+    this.remember(record);
+    if (pastDeadline(record, this.now())) record = await this.apply(record, { status: "timed_out" });
+    return recordAnswer(record, this.now());
+  }
+
+  /** The kept log of a failed build. */
+  log(id: string): Promise<Buffer | undefined> {
+    return this.o.records.log(id);
+  }
+
+  private async lookup(
+    identity: BuildIdentity,
+    driverVersion: string,
+    fresh: boolean,
+  ): Promise<ServiceAnswer | undefined> {
+    const found = await this.lookupRef(identity, driverVersion, fresh);
+    return found ? artifactAnswer(found) : undefined;
+  }
+
+  private async lookupRef(identity: BuildIdentity, driverVersion: string, fresh: boolean) {
+    const answer = await lookupArtifact(this.o.store, {
+      identity,
+      driverVersion,
+      cache: this.o.cache,
+      ...(this.o.publicKey ? { publicKey: this.o.publicKey } : {}),
+      fresh,
+    });
+    return answer.found ? artifactRef(answer, this.o.locate) : undefined;
+  }
+
+  /** A miss is built only for a target in the policy and the driver version this service builds. */
+  private checkBuildable(identity: KernelIdentity, driverVersion: string): void {
+    if (!findTarget(this.o.policy, identity.distro, identity.distroVersion))
+      throw new KmodforgeError(
+        "UNSUPPORTED_TARGET",
+        `${identity.distro} ${identity.distroVersion} is not in this service's targets policy`,
+        { field: "distro_version" },
+      );
+    if (driverVersion !== this.o.driverVersion)
+      throw new KmodforgeError(
+        "UNSUPPORTED_TARGET",
+        `driver version ${driverVersion} is not published for ${entryId(identity)}, and this service builds driver version ${this.o.driverVersion} only`,
+        { field: "driver_version" },
+      );
+  }
+
+  /** One admission per key at a time: concurrent requests for one kernel wait for the first and join its build. */
+  private admit(identity: BuildIdentity, driverVersion: string): Promise<Admission> {
+    const key = dedupeKey(identity, driverVersion);
+    const running = this.admitting.get(key);
+    if (running) return running.then((a) => (a.outcome === "new" ? { ...a, outcome: "joined" } : a));
+    const admission = this.admitOnce(key, identity, driverVersion)
+      .then((a) => (a.outcome === "new" ? this.dispatch(a.record) : a))
+      .finally(() => this.admitting.delete(key));
+    this.admitting.set(key, admission);
+    return admission;
+  }
+
+  private async admitOnce(key: string, identity: BuildIdentity, driverVersion: string): Promise<Admission> {
+    const mine = this.known.get(this.activeByKey.get(key) ?? "");
+    if (mine && isActive(mine.status) && !pastDeadline(mine, this.now()))
+      return { record: mine, outcome: "joined" };
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const now = this.now();
+      const claim = await this.o.records.currentClaim(key);
+      let newest = claim ? await this.read(claim.buildId) : undefined;
+      if (newest && pastDeadline(newest, now)) newest = await this.apply(newest, { status: "timed_out" });
+      const verdict = keyVerdict(newest, now);
+      if (newest && verdict.kind === "in-flight") return { record: newest, outcome: "joined" };
+      if (newest && verdict.kind === "remembered") return { record: newest, outcome: "remembered" };
+      const record = newBuildRecord({
+        id: randomBytes(16).toString("hex"),
+        identity,
+        driverVersion,
+        builder: this.o.builder.kind,
+        now,
+        timeoutMs: this.o.timeoutMs,
+        failuresBefore: verdict.kind === "build" ? verdict.failuresBefore : 0,
+      });
+      await this.o.records.append(record);
+      if (await this.o.records.claim(key, (claim?.n ?? 0) + 1, record.id, now)) {
+        this.remember(record);
+        return { record, outcome: "new" };
+      }
+      // Another replica claimed this build number first: its build is the one to join.
+      await this.o.records.discard(record.id);
+    }
+    throw new KmodforgeError(
+      "STATE_CONFLICT",
+      `could not claim a build for key ${key}: too many racing writers`,
+    );
+  }
+
+  private async dispatch(record: BuildRecord): Promise<Admission> {
+    try {
+      await this.o.builder.start(record, () => this.nudge(record.id));
+    } catch (err) {
+      this.o.log("error", "dispatch failed", { build: record.id, error: (err as Error).message });
+      const failed = await this.apply(record, {
+        status: "failed",
+        failure: {
+          reason: "dispatch-failed",
+          detail: `the ${this.o.builder.kind} builder refused: ${(err as Error).message}`,
+        },
+      });
+      return { record: failed, outcome: "dispatch-failed" };
+    }
+    this.o.metrics.dispatches.inc();
+    this.o.log("info", "build dispatched", {
+      build: record.id,
+      kernel: entryId(record.identity),
+      driverVersion: record.driverVersion,
+      builder: this.o.builder.kind,
+    });
+    return { record, outcome: "new" };
+  }
+
+  private async read(id: string): Promise<BuildRecord | undefined> {
+    const known = this.known.get(id);
+    if (known) return known;
+    const record = await this.o.records.current(id);
+    if (record) this.remember(record);
+    return record;
+  }
+
+  private remember(record: BuildRecord): void {
+    const held = this.known.get(record.id);
+    if (held && held.seq > record.seq) return;
+    this.known.delete(record.id);
+    this.known.set(record.id, record);
+    if (isActive(record.status)) {
+      this.following.add(record.id);
+      this.activeByKey.set(record.key, record.id);
+    }
+    for (const [id, r] of this.known) {
+      if (this.known.size <= KEPT_FINISHED + this.following.size) break;
+      if (!isActive(r.status)) this.known.delete(id);
+    }
+  }
+
+  /** Stores the snapshot an update leads to; when another writer got there first, decides again on theirs. */
+  private async apply(record: BuildRecord, update: BuildUpdate): Promise<BuildRecord> {
+    let current = record;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const next = advance(current, update, this.now(), this.o.failurePolicy);
+      if (!next) return current;
+      if (await this.o.records.append(next)) {
+        this.remember(next);
+        if (!isActive(next.status)) this.finished(next);
+        return next;
+      }
+      const stored = await this.o.records.current(current.id);
+      if (!stored)
+        throw new KmodforgeError("STATE_CONFLICT", `build ${current.id} vanished from the state store`);
+      this.remember(stored);
+      current = stored;
+    }
+    throw new KmodforgeError("STATE_CONFLICT", `build ${record.id}: too many racing writers`);
+  }
+
+  private finished(record: BuildRecord): void {
+    this.following.delete(record.id);
+    if (this.activeByKey.get(record.key) === record.id) this.activeByKey.delete(record.key);
+    this.o.builder.forget?.(record.id);
+    const seconds = (Date.parse(record.updatedAt) - Date.parse(record.createdAt)) / 1000;
+    recordFinished(this.o.metrics, record.status, seconds);
+    this.o.log(record.status === "succeeded" ? "info" : "warn", `build ${record.status}`, {
+      build: record.id,
+      kernel: entryId(record.identity),
+      driverVersion: record.driverVersion,
+      seconds,
+      ...(record.failure ? { reason: record.failure.reason, detail: record.failure.detail } : {}),
+    });
+  }
+
+  private nudge(id: string): void {
+    setImmediate(() => void this.follow(id));
+  }
+
+  private async poll(): Promise<void> {
+    if (this.sweep) return;
+    this.sweep = settleLimited([...this.following], 8, (id) => this.follow(id)).then(() => undefined);
+    try {
+      await this.sweep;
+    } finally {
+      this.sweep = undefined;
+    }
+  }
+
+  /** Looks at one unfinished build (one look per build at a time). */
+  private follow(id: string): Promise<void> {
+    const running = this.observing.get(id);
+    if (running) return running;
+    const look = this.observe(id)
+      .catch((err) =>
+        this.o.log("warn", "following a build failed", { build: id, error: (err as Error).message }),
+      )
+      .finally(() => this.observing.delete(id));
+    this.observing.set(id, look);
+    return look;
+  }
+
+  private async observe(id: string): Promise<void> {
+    let record = this.known.get(id);
+    if (!record || !isActive(record.status)) {
+      this.following.delete(id);
+      return;
+    }
+    if (pastDeadline(record, this.now())) {
+      await this.apply(record, { status: "timed_out" });
+      return;
+    }
+    const seen = await this.o.builder.observe(record);
+    if (seen.status === "lost") return this.requeue(record);
+    if ("run" in seen && seen.run && seen.run.id !== record.run?.id && isActive(record.status))
+      record = await this.apply(record, { status: record.status, run: seen.run });
+    await this.settle(record, seen);
+  }
+
+  private async settle(record: BuildRecord, seen: Exclude<BuilderObservation, { status: "lost" }>) {
+    if (seen.status === "queued" || seen.status === "building") {
+      await this.apply(record, { status: seen.status });
+      return;
+    }
+    if (seen.status === "failed") {
+      if (seen.log) await this.o.records.putLog(record.id, seen.log);
+      const logUrl = seen.log ? this.o.logUrl(record.id) : (seen.failure.logUrl ?? record.run?.url);
+      await this.apply(record, {
+        status: "failed",
+        failure: { ...seen.failure, ...(logUrl ? { logUrl } : {}) },
+      });
+      return;
+    }
+    const artifact = await this.lookupRef(record.identity, record.driverVersion, true);
+    await this.apply(
+      record,
+      artifact
+        ? { status: "succeeded", artifact }
+        : {
+            status: "failed",
+            failure: {
+              reason: "publish-failed",
+              detail: `the build finished, but the index of driver version ${record.driverVersion} names no artifact for ${entryId(record.identity)}`,
+              ...(record.run ? { logUrl: record.run.url } : {}),
+            },
+          },
+    );
+  }
+
+  /** A local build this process does not know (it was restarted): queued again, or failed after too many restarts. */
+  private async requeue(record: BuildRecord): Promise<void> {
+    const limit = this.o.maxInterruptions ?? 3;
+    if (record.interruptions >= limit) {
+      await this.apply(record, {
+        status: "failed",
+        failure: {
+          reason: "interrupted",
+          detail: `the service restarted ${record.interruptions + 1} times while this build ran; it is not queued again`,
+        },
+      });
+      return;
+    }
+    const queued = await this.apply(record, { status: "queued", interrupted: true });
+    this.o.log("info", "build queued again after a restart", {
+      build: record.id,
+      interruptions: queued.interruptions,
+    });
+    await this.o.builder.start(queued, () => this.nudge(record.id));
+  }
+}
