@@ -37,10 +37,17 @@ esac
 conf_value() { sed -n "s/^$1=\"\{0,1\}\([^\"]*\)\"\{0,1\}$/\1/p" "$conf" | head -n 1; }
 cc_text=$(conf_value CONFIG_CC_VERSION_TEXT)
 is_clang=$(conf_value CONFIG_CC_IS_CLANG)
+gcc_version=$(conf_value CONFIG_GCC_VERSION)
 if [ "$is_clang" = "y" ]; then
   want_major=$(( $(conf_value CONFIG_CLANG_VERSION) / 10000 ))
+elif [ -n "$gcc_version" ]; then
+  want_major=$(( gcc_version / 10000 ))
 else
-  want_major=$(( $(conf_value CONFIG_GCC_VERSION) / 10000 ))
+  # Kernels before 4.18 (CentOS 7, Ubuntu 18.04 GA, UEK R5) record no compiler in Kconfig; the generated compile.h
+  # names the one that built them: "gcc version 7.5.0 (Ubuntu 7.5.0-3ubuntu1~18.04)".
+  cc_text=$(sed -n 's/^#define LINUX_COMPILER "\(.*\)"$/\1/p' "$tree/include/generated/compile.h" 2>/dev/null | head -n 1)
+  want_major=$(printf '%s\n' "$cc_text" | sed -n 's/^gcc version \([0-9][0-9]*\)\..*/\1/p')
+  [ -n "$want_major" ] || { echo "compile-module: $tree records no compiler (no CONFIG_GCC_VERSION, no gcc in include/generated/compile.h)" >&2; exit 3; }
 fi
 
 major_of() { "$1" -dumpversion 2>/dev/null | cut -d. -f1; }

@@ -1,6 +1,6 @@
 /**
  * kmodforge: build, verify and package an out-of-tree Linux kernel module for every kernel a fleet runs
- * (Ubuntu, Debian, Fedora, CentOS Stream, AlmaLinux, Rocky, Amazon Linux; x86_64 and aarch64).
+ * of the distributions in targets/ (deb and RPM families; x86_64 and aarch64).
  *
  * Builder images and header packages are cached by content in the engine, so every build on an engine shares them.
  */
@@ -26,9 +26,9 @@ export class Kmodforge {
   async build(
     /** Kernel release as `uname -r` prints it, e.g. 6.1.0-57-amd64 */
     kernel: string,
-    /** Distribution: ubuntu, debian, fedora, centos, almalinux, rocky, amazonlinux */
+    /** Distribution: one kmodforge supports (see targets/; `kmodforge identity --help` lists them) */
     distro: string,
-    /** Distribution version, e.g. 12, 22.04, 9, 2023 */
+    /** Distribution version as the distribution numbers it (e.g. 12, 22.04, 9) */
     distroVersion: string,
     /** Target architecture: x86_64 or aarch64 (amd64/arm64 accepted) */
     arch = "x86_64",
@@ -130,6 +130,8 @@ export class Kmodforge {
     @argument({ defaultPath: "/kernel-module" }) source: Directory,
     /** GitHub token for discovery sources that need it */
     githubToken?: Secret,
+    /** Leave out distribution versions targets/ marks end-of-life (they are included by default) */
+    excludeEol = false,
   ): File {
     const args = [
       "matrix",
@@ -141,6 +143,7 @@ export class Kmodforge {
       "/tmp/matrix.json",
     ];
     if (debian) args.push("--debian");
+    if (excludeEol) args.push("--exclude-eol");
     return runCli(this.cli({ githubToken }).withDirectory("/module", source), args).file("/tmp/matrix.json");
   }
 
@@ -217,10 +220,13 @@ export class Kmodforge {
     awsAccessKeyId?: Secret,
     /** AWS secret access key for an s3:// state store */
     awsSecretAccessKey?: Secret,
+    /** Leave out distribution versions targets/ marks end-of-life (they are included by default) */
+    excludeEol = false,
   ): Promise<string> {
     const args = ["sweep", "--state", state, "--executor", "none", "--format", format];
     args.push("--module-source", "/module");
     if (force) args.push("--force");
+    if (excludeEol) args.push("--exclude-eol");
     const ctr = this.cli({ githubToken, awsAccessKeyId, awsSecretAccessKey }).withDirectory(
       "/module",
       source,

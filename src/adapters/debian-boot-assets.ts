@@ -6,14 +6,16 @@ import { z } from "zod";
 import type { Arch } from "../core/arch.js";
 import { KmodforgeError } from "../core/errors.js";
 import { checkToken, MAX_RELEASE_LENGTH } from "../core/identity.js";
+import { hostAptFamily } from "../distros/registry.js";
 import type { DebPackage } from "./apt-metadata.js";
 import { extractDebMember } from "./deb-extract.js";
 import { PrivateApt } from "./private-apt.js";
 
 /**
- * What a load test boots, fetched from the distribution's own archive: the kernel image of one exact kernel
- * release (`vmlinuz-<release>` out of Debian's `linux-image-<release>-unsigned`, or the signed `linux-image-<release>`
- * when no unsigned build is published) and a static busybox for the initramfs. Both are cached by package.
+ * What a load test boots, fetched from the archive of the family the host's apt serves: the kernel image of one
+ * exact kernel release (`vmlinuz-<release>` out of the packages the family names, Debian's
+ * `linux-image-<release>-unsigned` then the signed `linux-image-<release>`) and a static busybox for the initramfs.
+ * Both are cached by package.
  */
 
 export interface FetchedAsset {
@@ -115,13 +117,8 @@ export async function fetchDebianKernelImage(
   );
   if (typeof release !== "string") throw new KmodforgeError("INVALID_INPUT", release.message);
   const entryDir = join(opts.cacheDir, "kernels", release);
-  return fetchMember(
-    opts,
-    [`linux-image-${release}-unsigned`, `linux-image-${release}`],
-    [`./boot/vmlinuz-${release}`],
-    entryDir,
-    `vmlinuz-${release}`,
-  );
+  const packages = hostAptFamily().apt.kernelImagePackages?.(release) ?? [];
+  return fetchMember(opts, packages, [`./boot/vmlinuz-${release}`], entryDir, `vmlinuz-${release}`);
 }
 
 /** Fetches (or reuses) Debian's statically linked busybox for the target architecture. */

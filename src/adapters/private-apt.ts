@@ -6,7 +6,7 @@ import { ARCH_FACTS, type Arch } from "../core/arch.js";
 import { parseDeb822 } from "../core/deb822.js";
 import { KmodforgeError } from "../core/errors.js";
 import { compareDebVersions, suiteFromListName } from "../core/sweep/debian-discovery.js";
-import { debianCodename } from "../distros/debian.js";
+import { hostAptFamily } from "../distros/registry.js";
 import {
   DEB_VERSION,
   type DebPackage,
@@ -55,11 +55,12 @@ export class PrivateApt {
     private readonly maxListAgeMs = DEFAULT_LIST_AGE_MS,
     private readonly repository?: AptRepository,
   ) {
-    const codename = debianCodename(distroVersion) ?? repository?.suites[0];
+    // A repository named by targets/ says its own suites; the host's configuration serves its family's.
+    const codename = hostAptFamily().apt.suite(distroVersion) ?? repository?.suites[0];
     if (!codename)
       throw new KmodforgeError(
         "UNSUPPORTED_TARGET",
-        `no Debian codename known for version ${JSON.stringify(distroVersion)}`,
+        `no suite known for version ${JSON.stringify(distroVersion)} of the host's apt family`,
       );
     this.codename = codename;
     this.debArch = ARCH_FACTS[arch].deb;

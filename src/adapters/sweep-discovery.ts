@@ -16,7 +16,9 @@ import {
   suiteFromListName,
 } from "../core/sweep/debian-discovery.js";
 import type { DiscoveredKernel } from "../core/sweep/matrix.js";
-import type { TargetsPolicy } from "../core/targets.js";
+import type { TargetsPolicy, VersionTarget } from "../core/targets.js";
+import type { Distro } from "../distros/adapter.js";
+import { hostAptFamily } from "../distros/registry.js";
 import { hostDebianMirrors, kernelStanzas, readAptList } from "./apt-metadata.js";
 import { PrivateApt } from "./private-apt.js";
 
@@ -89,45 +91,56 @@ export interface DebianDiscoveryOptions {
 }
 
 /**
- * Every Debian kernel of every Debian version and arch in the policy, from apt's signature-checked Packages
- * lists (the host's mirror; codename, -updates, -backports, -security). Suites named by the target's apt links
- * narrow the set when present.
+ * Every kernel of every version and arch in the policy of the family this host's apt serves (Debian), from apt's
+ * signature-checked Packages lists (the host's mirror; codename, -updates, -backports, -security). Suites named by
+ * the target's apt links narrow the set when present.
  */
 export async function discoverDebian(
   policy: TargetsPolicy,
   options: DebianDiscoveryOptions,
 ): Promise<DiscoveredKernel[]> {
-  const file = policy.files.find((f) => f.distro === "debian");
-  if (!file) return [];
-  const mirrors = await hostDebianMirrors();
+  const host = hostAptFamily();
+  const files = policy.files.filter((f) => host.distros.includes(f.distro));
+  const mirrors = files.length ? await hostDebianMirrors() : undefined;
   const out: DiscoveredKernel[] = [];
-  for (const target of file.versions) {
-    const suites = new Set(target.headerSources.flatMap((s) => (s.kind === "apt" ? s.suites : [])));
-    const indexes: PackagesIndex[] = [];
-    const arches = new Set<Arch>([...target.arches, "x86_64"]);
-    for (const arch of arches) {
-      options.onProgress?.(`apt: reading Debian ${target.version} ${arch} package lists`);
-      // apt reads relative Dir:: paths against /etc/apt, so the root must be absolute.
-      const apt = new PrivateApt(resolve(options.aptRoot), target.version, arch);
-      await apt.update();
-      const listsDir = join(apt.dir, "lists");
-      for (const name of (await readdir(listsDir)).filter((f) => /_Packages(\.[a-z0-9]+)?$/.test(f)).sort()) {
-        const suite = suiteFromListName(name);
-        if (!suite || (suites.size > 0 && !suites.has(suite))) continue;
-        const mirror = suite.endsWith("-security") && mirrors.security ? mirrors.security : mirrors.archive;
-        indexes.push({
-          suite,
-          arch,
-          mirror,
-          stanzas: parseDeb822(kernelStanzas(await readAptList(join(listsDir, name)))),
-        });
-      }
+  for (const file of files) {
+    for (const target of file.versions) {
+      const found = await discoverVersion(file.distro, target, mirrors!, options);
+      options.onProgress?.(`apt: ${file.distro} ${target.version}: ${found.length} kernels`);
+      out.push(...found);
     }
-    const found = discoverDebianKernels(indexes, target.version).filter((k) =>
-      target.arches.includes(k.input.arch as Arch),
-    );
-    options.onProgress?.(`apt: Debian ${target.version}: ${found.length} kernels`);
-    out.push(...found);
   }
   return out;
+}
+
+async function discoverVersion(
+  distro: Distro,
+  target: VersionTarget,
+  mirrors: { archive: string; security?: string },
+  options: DebianDiscoveryOptions,
+): Promise<DiscoveredKernel[]> {
+  const suites = new Set(target.headerSources.flatMap((s) => (s.kind === "apt" ? s.suites : [])));
+  const indexes: PackagesIndex[] = [];
+  const arches = new Set<Arch>([...target.arches, "x86_64"]);
+  for (const arch of arches) {
+    options.onProgress?.(`apt: reading ${distro} ${target.version} ${arch} package lists`);
+    // apt reads relative Dir:: paths against /etc/apt, so the root must be absolute.
+    const apt = new PrivateApt(resolve(options.aptRoot), target.version, arch);
+    await apt.update();
+    const listsDir = join(apt.dir, "lists");
+    for (const name of (await readdir(listsDir)).filter((f) => /_Packages(\.[a-z0-9]+)?$/.test(f)).sort()) {
+      const suite = suiteFromListName(name);
+      if (!suite || (suites.size > 0 && !suites.has(suite))) continue;
+      const mirror = suite.endsWith("-security") && mirrors.security ? mirrors.security : mirrors.archive;
+      indexes.push({
+        suite,
+        arch,
+        mirror,
+        stanzas: parseDeb822(kernelStanzas(await readAptList(join(listsDir, name)))),
+      });
+    }
+  }
+  return discoverDebianKernels(indexes, { distro, distroVersion: target.version }).filter((k) =>
+    target.arches.includes(k.input.arch as Arch),
+  );
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DISTROS, type Distro, type HeaderPackageSpec, type ParsedRelease } from "../distros/adapter.js";
-import { adapterFor, normaliseDistro } from "../distros/registry.js";
+import { adapterFor, normaliseDistro, releaseExamples, versionExamples } from "../distros/registry.js";
 import { ARCHES, type Arch, normaliseArch } from "./arch.js";
 import { type FieldIssue, fail, InvalidInputError, ok, type Result, showValue } from "./errors.js";
 
@@ -137,7 +137,7 @@ function parseChecked(
     "kernelRelease",
     raw.kernelRelease,
     MAX_RELEASE_LENGTH,
-    "a kernel release such as 6.1.0-18-amd64 or 5.14.0-427.el9.x86_64",
+    `a kernel release such as ${releaseExamples().join(", ")}`,
   );
   if (typeof release !== "string") issues.push(release);
 
@@ -178,12 +178,12 @@ function parseChecked(
     const adapter = adapterFor(distro);
     if (typeof raw.distroVersion !== "string" && typeof raw.distroVersion !== "number") {
       issues.push(
-        issue("distroVersion", raw.distroVersion, "a distribution version such as 12, 22.04, 9, 2023"),
+        issue("distroVersion", raw.distroVersion, `a distribution version such as ${versionExamples()}`),
       );
     } else {
       const text = String(raw.distroVersion);
       if (text.length > 32 || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(text)) {
-        issues.push(issue("distroVersion", text, "a distribution version such as 12, 22.04, 9, 2023"));
+        issues.push(issue("distroVersion", text, `a distribution version such as ${versionExamples()}`));
       } else {
         const v = adapter.normaliseVersion(distro, text);
         if (typeof v === "string") distroVersion = v;

@@ -6,10 +6,16 @@ import { findTarget, type TargetsPolicy, type VersionTarget } from "./targets.js
  * Whether the targets/ policy covers an identity. Parsing never depends on this: an identity can be well-formed
  * and still unsupported, and the verdict says why.
  *
- * Order of the rules: distribution version listed → arch listed → `exclude` patterns drop a kernel → `pins` keep a
- * kernel whatever its flavour or age → `flavours` (when set) must list the flavour → `minKernel` floors the
- * upstream version. Patterns match the whole kernel release; `*` matches any run of characters.
+ * Order of the rules: distribution version listed (and, when end-of-life versions are left out, not marked `eol`)
+ * → arch listed → `exclude` patterns drop a kernel → `pins` keep a kernel whatever its flavour or age → `flavours`
+ * (when set) must list the flavour → `minKernel` floors the upstream version. Patterns match the whole kernel
+ * release; `*` matches any run of characters.
  */
+
+export interface SupportOptions {
+  /** Leave out versions targets/ marks end-of-life (`eol`). Default: they are built like the others. */
+  excludeEol?: boolean;
+}
 
 export interface SupportResult {
   supported: boolean;
@@ -28,13 +34,23 @@ type SupportSubject = Pick<
   "distro" | "distroVersion" | "arch" | "kernelRelease" | "flavour" | "upstreamVersion"
 >;
 
-export function checkSupport(identity: SupportSubject, policy: TargetsPolicy): SupportResult {
+export function checkSupport(
+  identity: SupportSubject,
+  policy: TargetsPolicy,
+  options: SupportOptions = {},
+): SupportResult {
   const where = `${identity.distro} ${identity.distroVersion}`;
   if (!policy.files.some((f) => f.distro === identity.distro)) {
     return { supported: false, reason: `no targets file lists ${identity.distro}` };
   }
   const target = findTarget(policy, identity.distro, identity.distroVersion);
   if (!target) return { supported: false, reason: `${where} is not a supported version in targets/` };
+  if (options.excludeEol && target.eol !== undefined)
+    return {
+      supported: false,
+      reason: `${where} is end-of-life (eol: ${target.eol}); --exclude-eol leaves it out`,
+      target,
+    };
   const release = identity.kernelRelease;
   if (!target.arches.includes(identity.arch)) {
     return {

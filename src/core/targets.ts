@@ -51,11 +51,19 @@ export const headerSourceSchema = z.discriminatedUnion("kind", [
   }),
   z.object({ kind: z.literal("koji"), hub: url, signedKeys: z.array(z.string()).default([]) }),
   z.object({ kind: z.literal("debian-snapshot"), base: url }),
-  z.object({ kind: z.literal("launchpad"), api: url, archive: z.string().default("ubuntu") }),
+  z.object({
+    kind: z.literal("launchpad"),
+    api: url,
+    /** The Launchpad distribution whose archive holds the builds (its name on Launchpad). */
+    archive: z.string().regex(/^[a-z0-9-]+$/),
+  }),
   z.object({
     kind: z.literal("vault"),
     baseurls: z.array(relTemplate).min(1),
+    /** Point releases tried in order when the kernel's family cannot tell which one holds it. */
     minors: z.array(z.string()).default([]),
+    /** Point release → the vault's directory for it, where they differ (`7.9` → `7.9.2009`). */
+    directories: z.record(z.string(), z.string().regex(/^[A-Za-z0-9._-]+$/)).optional(),
   }),
 ]);
 export type HeaderSource = z.infer<typeof headerSourceSchema>;
@@ -83,7 +91,7 @@ export const versionTargetSchema = z.object({
   codename: z.string().optional(),
   arches: z.array(z.enum(ARCHES)).min(1),
   /** Base image of the family's builder Dockerfile for this version (the Dockerfile's BASE_IMAGE). */
-  builderImage: z.string().regex(IMAGE_REFERENCE, "an image reference such as debian:bookworm"),
+  builderImage: z.string().regex(IMAGE_REFERENCE, "an image reference such as registry/name:tag"),
   compiler: compilerSchema,
   flavours: z.array(z.string()).optional(),
   minKernel: z

@@ -2,7 +2,18 @@ import type { Arch } from "../core/arch.js";
 import type { FieldIssue } from "../core/errors.js";
 
 /** Distributions kmodforge knows how to parse. Support for building them is policy, kept in targets/. */
-export const DISTROS = ["ubuntu", "debian", "fedora", "centos", "almalinux", "rocky", "amazonlinux"] as const;
+export const DISTROS = [
+  "ubuntu",
+  "debian",
+  "fedora",
+  "centos",
+  "almalinux",
+  "rocky",
+  "amazonlinux",
+  "oraclelinux",
+  "opensuse",
+  "sles",
+] as const;
 export type Distro = (typeof DISTROS)[number];
 
 /** What a kernel release string says once a distribution's rules have read it. */
@@ -40,6 +51,12 @@ export interface HeaderPackageSpec {
   arch: "target" | "host" | "all";
   /** Exact version, when the release string pins it (RPM NVRA). Otherwise resolved from repository metadata. */
   version?: string;
+  /**
+   * The version as far as the release string pins it, when the package's own version goes on (SUSE: uname
+   * `6.4.0-150600.23.25-default` is package V-R `6.4.0-150600.23.25.<rebuild counter>`). A repository's V-R that
+   * equals it or continues it with `.<n>` matches; the highest such one wins.
+   */
+  versionPrefix?: string;
 }
 
 export interface ReleaseContext {
@@ -65,17 +82,68 @@ export interface BuilderFacts {
   debootstrapSuite?(baseImage: string): string | undefined;
 }
 
+/** What help text and error messages say about one distribution. */
+export interface DistroHelp {
+  /** How people write its name: `Oracle Linux`. */
+  title: string;
+  /** Version spellings it accepts, as examples: `8, 9 (or 8.10)`. */
+  versions: string;
+  /** A real kernel release of it. */
+  release: string;
+}
+
+/** A kernel-crawler list entry, as far as a family reads it (the published format's fields). */
+export interface CrawlerEntryFields {
+  kernelrelease: string;
+  kernelversion: string;
+  headers?: readonly string[];
+}
+
+/** The file name a header URL ends in, decoded (`…/linux-headers-6.1.0-18-amd64_6.1.76-1_amd64.deb`). */
+export function urlFileName(url: string): string {
+  return decodeURIComponent(url.slice(url.lastIndexOf("/") + 1));
+}
+
+/** How a family maps an entry of one kernel-crawler key to identity input, or why it cannot. */
+export type CrawlerRule = (
+  entry: CrawlerEntryFields,
+  arch: Arch,
+) => { distro: Distro; distroVersion: string; release: string } | string;
+
+/** Facts of the families whose repositories apt reads (Packages indexes, suites). */
+export interface AptFacts {
+  /** The suite (codename) of a version: `12` → `bookworm`; undefined when unknown. */
+  suite(version: string): string | undefined;
+  /**
+   * Whether this machine's own apt configuration is a mirror of this family (kmodforge's hosts run Debian), so
+   * `mirrors: [host]` links and discovery from the host's lists apply to it.
+   */
+  readonly servedByHost: boolean;
+  /** The `uname -r` whose arch headers package this is (`linux-headers-6.1.0-18-amd64` → `6.1.0-18-amd64`), if any. */
+  headersRelease(packageName: string, arch: Arch): string | undefined;
+  /** Packages holding `/boot/vmlinuz-<release>`, best first (boot tests fetch the kernel through them). */
+  kernelImagePackages?(kernelRelease: string): string[];
+}
+
 /**
- * One distribution family. Adding a distribution means one adapter file (this interface), one targets file and its
- * fixtures. Everything distribution-specific that the pure core needs lives behind this interface.
+ * One distribution family. Adding a distribution means one adapter file (this interface), one targets file, one
+ * builder Dockerfile and their fixtures. Everything distribution-specific the rest of kmodforge needs lives behind
+ * this interface; everything else asks the registry (registry.ts).
  */
 export interface DistroAdapter {
   /** The distributions this adapter serves. */
   readonly distros: readonly Distro[];
-  /** Package format of the family. */
+  /** Other spellings of their names on the command line and in crawler files (`ol` → `oraclelinux`). */
+  readonly aliases: Readonly<Record<string, Distro>>;
+  /** Package format of the family: which extractor unpacks it and how URL templates spell arches. */
   readonly packageFormat: "deb" | "rpm";
   /** Builder image facts (dockerfiles/, cross compilation, package cache). */
   readonly builder: BuilderFacts;
+  /** kernel-crawler keys this family reads (`ol`, `amazonlinux2023` …) and how each maps. */
+  readonly crawler: Readonly<Record<string, CrawlerRule>>;
+  /** apt families only. */
+  readonly apt?: AptFacts;
+  help(distro: Distro): DistroHelp;
   /** Accepts the user's spelling of a version (`bookworm`, `12`, `9.4`, `2023`) and returns its canonical form. */
   normaliseVersion(distro: Distro, input: string): string | FieldIssue;
   /** Reads a kernel release string under this distribution's rules. */
@@ -91,6 +159,17 @@ export interface DistroAdapter {
    * the companions from the metadata; headerPackages' names are then only the offline plan.
    */
   dependencyRole?(dependency: string): DependencyRole | undefined;
+  /**
+   * Where the family's header packages put the kernel build tree (what `make -C` takes), relative to the root they
+   * were extracted into, best first: `usr/src/kernels/<release>`, `usr/src/linux-headers-<release>`,
+   * `usr/src/linux-<ver>-obj/<arch>/<flavour>`.
+   */
+  buildTree(distro: Distro, ctx: ReleaseContext & { parsed: ParsedRelease }): string[];
+  /**
+   * The point release (`9.5`) whose vault repository holds this kernel, read from its tag or inferred from its
+   * build number; undefined when neither says.
+   */
+  pointRelease?(distro: Distro, kernelRelease: string): string | undefined;
 }
 
 /** The roles a headers package's dependencies can fill. */

@@ -1,7 +1,14 @@
 import { compareDottedVersions } from "../core/dotted-version.js";
 import type { FieldIssue } from "../core/errors.js";
 import type { DistroAdapter, HeaderPackageSpec, ParsedRelease, ReleaseContext } from "./adapter.js";
-import { develPackage, parseRpmRelease, parseTaggedRpmRelease, type RpmRelease } from "./rpm-release.js";
+import {
+  develPackage,
+  kernelsBuildTree,
+  parseRpmRelease,
+  parseTaggedRpmRelease,
+  type RpmRelease,
+  rpmCrawlerRule,
+} from "./rpm-release.js";
 
 /**
  * Amazon Linux 1, 2, 2022 (preview) and 2023. `uname -r` is the kernel NVRA: `4.14.355-275.582.amzn2.x86_64`,
@@ -58,11 +65,22 @@ function headerPackages(ctx: ReleaseContext): HeaderPackageSpec[] {
 
 export const amazonLinuxAdapter: DistroAdapter = {
   distros: ["amazonlinux"],
+  aliases: { amzn: "amazonlinux", al: "amazonlinux" },
   packageFormat: "rpm",
   builder: {
     dockerfile: "dockerfiles/amazonlinux.Dockerfile",
     crossCompiles: false,
   },
+  crawler: {
+    amazonlinux2: rpmCrawlerRule("amazonlinux", /\.amzn(2)(?!\d)/),
+    amazonlinux2023: rpmCrawlerRule("amazonlinux", /\.amzn(2023)/),
+  },
+  help: () => ({
+    title: "Amazon Linux",
+    versions: "2, 2023 (or al2023)",
+    release: "6.1.79-99.167.amzn2023.x86_64",
+  }),
+  buildTree: (_distro, ctx) => kernelsBuildTree(ctx.kernelRelease),
   normaliseVersion: (_distro, input) => normaliseVersion(input),
   parseRelease: (_distro, ctx) => parse(ctx),
   headerPackages: (_distro, ctx) => headerPackages(ctx),

@@ -1,5 +1,14 @@
+import { ARCH_FACTS } from "../core/arch.js";
 import type { FieldIssue } from "../core/errors.js";
-import type { DistroAdapter, HeaderPackageSpec, ParsedRelease, ReleaseContext } from "./adapter.js";
+import {
+  type AptFacts,
+  type CrawlerRule,
+  type DistroAdapter,
+  type HeaderPackageSpec,
+  type ParsedRelease,
+  type ReleaseContext,
+  urlFileName,
+} from "./adapter.js";
 
 /**
  * Debian. Release strings: `6.1.0-18-amd64` (ABI style, sublevel always .0), backports `5.10.0-0.bpo.15-amd64`,
@@ -52,27 +61,27 @@ function backportTarget(major: string, minor: string): string | undefined {
 function read(ctx: ReleaseContext): ParsedRelease | undefined {
   const abi = ABI_STYLE.exec(ctx.kernelRelease);
   if (abi) {
-    const [, major, minor, abiText, debN, flavour] = abi as unknown as string[];
-    const bpo = abiText!.startsWith("0.bpo.");
-    const implied = bpo ? backportTarget(major!, minor!) : debN;
+    const [, major = "", minor = "", abiText = "", debN, flavour = ""] = abi;
+    const bpo = abiText.startsWith("0.bpo.");
+    const implied = bpo ? backportTarget(major, minor) : debN;
     return {
       upstreamVersion: `${major}.${minor}.0`,
       sublevelKnown: false,
-      abi: abiText!,
-      flavour: flavour!,
+      abi: abiText,
+      flavour,
       distroTag: bpo ? "bpo" : `deb${debN ?? ctx.distroVersion}`,
       ...(implied ? { impliedDistroVersion: implied } : {}),
     };
   }
   const ver = VERSION_STYLE.exec(ctx.kernelRelease);
   if (!ver) return undefined;
-  const [, major, minor, patch, tag, debN, flavour] = ver as unknown as string[];
-  const implied = tag === "bpo" ? backportTarget(major!, minor!) : debN;
+  const [, major = "", minor = "", patch = "", tag = "", debN, flavour = ""] = ver;
+  const implied = tag === "bpo" ? backportTarget(major, minor) : debN;
   return {
     upstreamVersion: `${major}.${minor}.${patch}`,
     sublevelKnown: true,
     abi: `${major}.${minor}.${patch}+${tag}`,
-    flavour: flavour!,
+    flavour,
     distroTag: tag === "bpo" ? "bpo" : `deb${debN}`,
     ...(implied ? { impliedDistroVersion: implied } : {}),
   };
@@ -143,9 +152,45 @@ function normaliseVersion(input: string): string | FieldIssue {
   );
 }
 
+const lineOf = (release: string): string => /^(\d+\.\d+)/.exec(release)?.[1] ?? "";
+
+/**
+ * kernel-crawler records `<package version>-<arch>` as the Debian kernelrelease; the arch-specific headers URL
+ * (`linux-headers-<uname -r>_<version>_<arch>.deb`) holds uname -r, and `debNN` (else the kernel line) the release.
+ */
+const crawlerRule: CrawlerRule = (entry) => {
+  const names = (entry.headers ?? []).map((u) =>
+    /^linux-headers-(.+)_[^_]+_(amd64|arm64)\.deb$/.exec(urlFileName(u)),
+  );
+  const arch = names.find((m) => m && !m[1]!.endsWith("-common") && !m[1]!.endsWith("-common-rt"));
+  if (!arch) return "no arch-specific linux-headers URL to read the uname -r release from";
+  const release = arch[1]!;
+  const tagged = /deb(\d+)/.exec(entry.kernelrelease)?.[1] ?? /\+deb(\d+)-/.exec(release)?.[1];
+  const shipped = LINE_RELEASE[lineOf(release)];
+  const version = tagged ?? (shipped === undefined ? undefined : String(shipped));
+  if (!version) return `cannot tell the Debian release of kernel line ${lineOf(release)}`;
+  return { distro: "debian", distroVersion: version, release };
+};
+
+const apt: AptFacts = {
+  suite: debianCodename,
+  servedByHost: true,
+  headersRelease(name, arch) {
+    // X.Y.Z releases only: `linux-headers-6.12-amd64` and friends are metapackages that track a line.
+    const m = /^linux-headers-(\d+\.\d+\.\d+[A-Za-z0-9.+~-]*)$/.exec(name);
+    return m?.[1]?.endsWith(`-${ARCH_FACTS[arch].deb}`) ? m[1] : undefined;
+  },
+  kernelImagePackages: (release) => [`linux-image-${release}-unsigned`, `linux-image-${release}`],
+};
+
 export const debianAdapter: DistroAdapter = {
   distros: ["debian"],
+  aliases: {},
   packageFormat: "deb",
+  crawler: { debian: crawlerRule },
+  apt,
+  help: () => ({ title: "Debian", versions: "11, 12, 13 (or bookworm)", release: "6.1.0-18-amd64" }),
+  buildTree: (_distro, ctx) => [`usr/src/linux-headers-${ctx.kernelRelease}`],
   builder: {
     dockerfile: "dockerfiles/debian.Dockerfile",
     crossCompiles: true,

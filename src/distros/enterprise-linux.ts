@@ -1,6 +1,16 @@
 import type { FieldIssue } from "../core/errors.js";
-import type { Distro, DistroAdapter, ParsedRelease, ReleaseContext } from "./adapter.js";
-import { develPackage, mismatch, parseRpmRelease, rpmParsed } from "./rpm-release.js";
+import type { Distro, DistroAdapter, DistroHelp, ParsedRelease, ReleaseContext } from "./adapter.js";
+import { EL_GA_BUILDS } from "./data/el-ga-builds.js";
+import {
+  develPackage,
+  kernelsBuildTree,
+  mismatch,
+  parseRpmRelease,
+  type RpmRelease,
+  rpmCrawlerRule,
+  rpmParsed,
+  splitRpmRelease,
+} from "./rpm-release.js";
 
 /**
  * CentOS (Linux 7/8 and Stream 8/9/10), AlmaLinux and Rocky Linux. `uname -r` is the kernel NVRA:
@@ -14,11 +24,15 @@ import { develPackage, mismatch, parseRpmRelease, rpmParsed } from "./rpm-releas
 const TAG = /^el(\d+)(?:_(\d+))?$/;
 const VERSION = /^(\d{1,2})(?:\.(\d{1,2})(?:\.\d+)?)?$/;
 
-const EXAMPLE: Record<string, string> = {
-  centos: "5.14.0-427.el9.x86_64",
-  almalinux: "5.14.0-503.11.1.el9_5.x86_64",
-  rocky: "5.14.0-427.13.1.el9_4.x86_64",
+const HELP: Partial<Record<Distro, DistroHelp>> = {
+  centos: { title: "CentOS", versions: "7, 8, 9, 10 (stream9)", release: "5.14.0-427.el9.x86_64" },
+  almalinux: { title: "AlmaLinux", versions: "8, 9, 10 (or 9.5)", release: "5.14.0-503.11.1.el9_5.x86_64" },
+  rocky: { title: "Rocky Linux", versions: "8, 9, 10 (or 9.4)", release: "5.14.0-427.13.1.el9_4.x86_64" },
 };
+
+function help(distro: Distro): DistroHelp {
+  return HELP[distro] ?? { title: distro, versions: "8, 9, 10", release: "5.14.0-427.el9.x86_64" };
+}
 
 /** The point release an enterprise Linux tag names: `el9_5` → `9.5`; undefined for `el9` (Stream) and other tags. */
 export function enterpriseMinor(distTag: string): string | undefined {
@@ -26,14 +40,27 @@ export function enterpriseMinor(distTag: string): string | undefined {
   return m?.[2] === undefined ? undefined : `${m[1]}.${m[2]}`;
 }
 
-function expectedRelease(distro: Distro): string {
-  return `an enterprise Linux release such as ${EXAMPLE[distro] ?? EXAMPLE.rocky}`;
+/**
+ * The point release of an enterprise Linux kernel: its tag's minor (`el9_5` → 9.5), else, for a kernel of the
+ * major's own line, the first point release whose GA kernel build is at least the kernel's
+ * (`4.18.0-425.3.1.el8` → 8.7), from the data table.
+ */
+export function enterprisePointRelease(major: string, distTag: string, r: RpmRelease): string | undefined {
+  const tagged = enterpriseMinor(distTag);
+  if (tagged) return tagged;
+  const line = EL_GA_BUILDS[major];
+  // Only the major's own kernel line follows its point releases (a SIG's 6.6.60-1.el9 does not).
+  if (line?.kernel !== r.upstreamVersion) return undefined;
+  const build = Number(/^\d+/.exec(r.build)?.[0]);
+  return line.points.find(([ga]) => ga >= build)?.[1];
 }
 
-function normaliseVersion(distro: Distro, input: string): string | FieldIssue {
+/** `9`, `9.4`, `stream9`, `9-stream` → `9` / `9.4`; anything else names the distribution in its error. */
+export function normaliseEnterpriseVersion(distro: Distro, input: string): string | FieldIssue {
   const text = input
     .toLowerCase()
-    .replace(/^(?:centos-?)?stream-?(\d+)$/, "$1")
+    .replace(/^(?:centos-?|ol-?)?stream-?(\d+)$/, "$1")
+    .replace(/^(?:ol|el)(\d+)$/, "$1")
     .replace(/^(\d+)-stream$/, "$1");
   const m = VERSION.exec(text);
   if (m && Number(m[1]) >= 5)
@@ -46,22 +73,28 @@ function normaliseVersion(distro: Distro, input: string): string | FieldIssue {
   };
 }
 
-function parse(distro: Distro, ctx: ReleaseContext): ParsedRelease | FieldIssue[] {
-  const r = parseRpmRelease(ctx, TAG, expectedRelease(distro));
-  if (Array.isArray(r)) return r;
-  const [, tagMajor, tagMinor] = TAG.exec(r.distTag)!;
+/**
+ * Checks a kernel's `el<N>[_<M>]` against the version given (major, and minor when both name one) and derives
+ * what the identity records: the major only.
+ */
+export function checkEnterpriseVersion(
+  distro: Distro,
+  ctx: ReleaseContext,
+  r: RpmRelease,
+  tagMajor: string,
+  tagMinor: string | undefined,
+): FieldIssue[] {
   const [givenMajor, givenMinor] = ctx.distroVersion.split(".");
-  if (tagMajor !== givenMajor) {
+  if (tagMajor !== givenMajor)
     return [
       mismatch(
         "distroVersion",
         ctx.distroVersion,
-        tagMajor!,
+        tagMajor,
         `${distro} ${ctx.distroVersion} contradicts .${r.distTag} in ${ctx.kernelRelease}`,
       ),
     ];
-  }
-  if (tagMinor !== undefined && givenMinor !== undefined && tagMinor !== givenMinor) {
+  if (tagMinor !== undefined && givenMinor !== undefined && tagMinor !== givenMinor)
     return [
       mismatch(
         "distroVersion",
@@ -70,21 +103,51 @@ function parse(distro: Distro, ctx: ReleaseContext): ParsedRelease | FieldIssue[
         `${distro} ${ctx.distroVersion} contradicts .${r.distTag} (minor ${tagMinor}) in ${ctx.kernelRelease}`,
       ),
     ];
-  }
+  return [];
+}
+
+function expectedRelease(distro: Distro): string {
+  return `an enterprise Linux release such as ${help(distro).release}`;
+}
+
+function parse(distro: Distro, ctx: ReleaseContext): ParsedRelease | FieldIssue[] {
+  const r = parseRpmRelease(ctx, TAG, expectedRelease(distro));
+  if (Array.isArray(r)) return r;
+  const [, tagMajor, tagMinor] = TAG.exec(r.distTag)!;
+  const issues = checkEnterpriseVersion(distro, ctx, r, tagMajor!, tagMinor);
+  if (issues.length) return issues;
   return rpmParsed(r, tagMajor!, { canonicalDistroVersion: tagMajor! });
 }
 
 export const enterpriseLinuxAdapter: DistroAdapter = {
   distros: ["centos", "almalinux", "rocky"],
+  aliases: {
+    "centos-stream": "centos",
+    centosstream: "centos",
+    alma: "almalinux",
+    rockylinux: "rocky",
+  },
   packageFormat: "rpm",
   builder: {
     dockerfile: "dockerfiles/el.Dockerfile",
     crossCompiles: false,
   },
-  normaliseVersion,
+  crawler: {
+    centos: rpmCrawlerRule("centos", /\.el(\d+)/),
+    almalinux: rpmCrawlerRule("almalinux", /\.el(\d+)/),
+    rocky: rpmCrawlerRule("rocky", /\.el(\d+)/),
+  },
+  help,
+  normaliseVersion: normaliseEnterpriseVersion,
   parseRelease: parse,
   headerPackages(distro, ctx) {
     const r = parseRpmRelease(ctx, TAG, expectedRelease(distro));
     return Array.isArray(r) ? [] : [develPackage(r)];
+  },
+  buildTree: (_distro, ctx) => kernelsBuildTree(ctx.kernelRelease),
+  pointRelease(_distro, kernelRelease) {
+    const r = splitRpmRelease(kernelRelease);
+    const major = r && TAG.exec(r.distTag)?.[1];
+    return r && major ? enterprisePointRelease(major, r.distTag, r) : undefined;
   },
 };

@@ -1,6 +1,12 @@
 import type { FieldIssue } from "../core/errors.js";
 import type { DistroAdapter, ParsedRelease, ReleaseContext } from "./adapter.js";
-import { develPackage, parseRpmRelease, parseTaggedRpmRelease } from "./rpm-release.js";
+import {
+  develPackage,
+  kernelsBuildTree,
+  parseRpmRelease,
+  parseTaggedRpmRelease,
+  rpmCrawlerRule,
+} from "./rpm-release.js";
 
 /**
  * Fedora. `uname -r` is the kernel NVRA: `6.8.9-300.fc40.x86_64`, rawhide `6.13.0-0.rc2.24.fc42.x86_64`, variants
@@ -28,11 +34,15 @@ function parse(ctx: ReleaseContext): ParsedRelease | FieldIssue[] {
 
 export const fedoraAdapter: DistroAdapter = {
   distros: ["fedora"],
+  aliases: {},
   packageFormat: "rpm",
   builder: {
     dockerfile: "dockerfiles/fedora.Dockerfile",
     crossCompiles: false,
   },
+  crawler: { fedora: rpmCrawlerRule("fedora", /\.fc(\d+)/) },
+  help: () => ({ title: "Fedora", versions: "40, 43 (or f43, fc43)", release: "6.8.9-300.fc40.x86_64" }),
+  buildTree: (_distro, ctx) => kernelsBuildTree(ctx.kernelRelease),
   normaliseVersion: (_distro, input) => normaliseVersion(input),
   parseRelease: (_distro, ctx) => parse(ctx),
   headerPackages(_distro, ctx) {

@@ -1,5 +1,5 @@
 import type { FieldIssue } from "../core/errors.js";
-import type { HeaderPackageSpec, ParsedRelease, ReleaseContext } from "./adapter.js";
+import type { CrawlerRule, Distro, HeaderPackageSpec, ParsedRelease, ReleaseContext } from "./adapter.js";
 
 /**
  * RPM-family kernel releases are the NVRA of the kernel package: `<X.Y.Z>-<release>.<arch>`, where the release ends
@@ -175,4 +175,24 @@ export function parseTaggedRpmRelease(
     ];
   }
   return { release: r, parsed: rpmParsed(r, implied) };
+}
+
+/** Where kernel-devel packages put the build tree: `/usr/src/kernels/<uname -r>` (every RPM family but SUSE). */
+export function kernelsBuildTree(kernelRelease: string): string[] {
+  return [`usr/src/kernels/${kernelRelease}`];
+}
+
+/**
+ * kernel-crawler's RPM families record `<version>-<release>.<arch>` (the NVRA, which is uname -r); the version of
+ * the distribution is the first capture of `tag` in it.
+ */
+export function rpmCrawlerRule(distro: Distro, tag: RegExp): CrawlerRule {
+  return (entry, arch) => {
+    const m = tag.exec(entry.kernelrelease);
+    if (!m) return `release has no ${tag.source} tag`;
+    const release = entry.kernelrelease.endsWith(`.${arch}`)
+      ? entry.kernelrelease
+      : `${entry.kernelrelease}.${arch}`;
+    return { distro, distroVersion: m[1]!, release };
+  };
 }

@@ -1,6 +1,14 @@
 import { compareDottedVersions } from "../core/dotted-version.js";
 import type { FieldIssue } from "../core/errors.js";
-import type { DistroAdapter, HeaderPackageSpec, ParsedRelease, ReleaseContext } from "./adapter.js";
+import {
+  type AptFacts,
+  type CrawlerRule,
+  type DistroAdapter,
+  type HeaderPackageSpec,
+  type ParsedRelease,
+  type ReleaseContext,
+  urlFileName,
+} from "./adapter.js";
 
 /**
  * Ubuntu. `uname -r` is `<maj>.<min>.<sub>-<ABI>-<flavour>`: `6.8.0-45-generic`, `5.15.0-1034-aws`,
@@ -83,14 +91,7 @@ function parse(ctx: ReleaseContext): ParsedRelease | FieldIssue[] {
         `not an Ubuntu kernel release ${JSON.stringify(ctx.kernelRelease)}`,
       ),
     ];
-  const [, major, minor, sub, abi, flavour] = m as unknown as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
+  const [, major = "", minor = "", sub = "", abi = "", flavour = ""] = m;
   const line = `${major}.${minor}`;
   const base = flavour.replace(/-64k$/, "");
   const issues: FieldIssue[] = [];
@@ -172,9 +173,44 @@ function headerPackages(ctx: ReleaseContext & { parsed: ParsedRelease }): Header
   ];
 }
 
+/** The series a kernel line is the GA kernel of (`5.15` → 22.04), from the series table. */
+function gaSeries(line: string): string | undefined {
+  return Object.entries(SERIES).find(([, s]) => s.gaLine === line && !s.provisional)?.[0];
+}
+
+/**
+ * kernel-crawler's Ubuntu kernelrelease is uname -r; the series comes from `~NN.NN` in the version or a header URL
+ * (HWE and backports), else it is the series whose GA kernel the line is.
+ */
+const crawlerRule: CrawlerRule = (entry) => {
+  const line = /^(\d+\.\d+)/.exec(entry.kernelrelease)?.[1] ?? "";
+  const fromVersion = /~(\d{2}\.\d{2})/.exec(entry.kernelversion)?.[1];
+  const fromUrl = entry.headers
+    ?.map((u) => /~(\d{2}\.\d{2})(?:\.\d+)?_/.exec(urlFileName(u))?.[1])
+    .find(Boolean);
+  const series = fromVersion ?? fromUrl ?? gaSeries(line);
+  if (!series) return `cannot tell the Ubuntu series of kernel line ${line}`;
+  return { distro: "ubuntu", distroVersion: series, release: entry.kernelrelease };
+};
+
+const apt: AptFacts = {
+  suite: (version) => SERIES[version]?.codename,
+  // Ubuntu's archives are named in targets/ (`mirrors:`); this machine's apt configuration is not one of them.
+  servedByHost: false,
+  headersRelease(name, _arch) {
+    const m = /^linux-headers-(.+)$/.exec(name);
+    return m && RELEASE.test(m[1]!) ? m[1] : undefined;
+  },
+};
+
 export const ubuntuAdapter: DistroAdapter = {
   distros: ["ubuntu"],
+  aliases: {},
   packageFormat: "deb",
+  crawler: { ubuntu: crawlerRule },
+  apt,
+  help: () => ({ title: "Ubuntu", versions: "22.04, 24.04 (or jammy, noble)", release: "6.8.0-45-generic" }),
+  buildTree: (_distro, ctx) => [`usr/src/linux-headers-${ctx.kernelRelease}`],
   builder: {
     dockerfile: "dockerfiles/ubuntu.Dockerfile",
     crossCompiles: true,

@@ -33,10 +33,11 @@ export function treeKey(packageSha256: readonly string[]): string {
 /**
  * The header tree of these packages: from the cache when it is there, else extracted into it. With `at`, the
  * packages are extracted into that directory instead (a build whose tree must travel, e.g. out of a container).
+ * `buildDirs` are where the kernel's family puts the build tree inside it, best first (registry: buildTreeOf).
  */
 export async function headerTree(
   cacheDir: string,
-  kernelRelease: string,
+  buildDirs: readonly string[],
   packages: ReadonlyArray<{ path: string; sha256: string }>,
   at?: string,
 ): Promise<HeaderTree> {
@@ -65,15 +66,12 @@ export async function headerTree(
       });
     }
   }
-  const candidates = [
-    join(root, "usr/src", `linux-headers-${kernelRelease}`),
-    join(root, "usr/src/kernels", kernelRelease),
-  ];
+  const candidates = buildDirs.map((d) => join(root, d));
   const buildDir = candidates.find((d) => existsSync(join(d, "Makefile")));
   if (!buildDir) {
     throw new KmodforgeError(
       "HEADERS_UNAVAILABLE",
-      `the header packages hold no build tree for ${kernelRelease} (looked for ${candidates.join(", ")})`,
+      `the header packages hold no kernel build tree (looked for ${buildDirs.join(", ") || "nothing"})`,
     );
   }
   return { root, buildDir, buildDirInTree: relative(root, buildDir), cached };

@@ -6,11 +6,13 @@ import {
 } from "../adapters/debian-boot-assets.js";
 import { KmodforgeError } from "../core/errors.js";
 import type { KernelIdentity } from "../core/identity.js";
+import { hostAptFamily } from "../distros/registry.js";
 import { type BootTestOptions, type BootTestResult, runBootTest } from "./boot-test.js";
 
 /**
- * The load test for a kernel identity: fetches the distribution's kernel image for exactly that release (Debian
- * today; any distribution with an explicit image) and a static busybox for its arch, then boots once.
+ * The load test for a kernel identity: fetches the distribution's kernel image for exactly that release (the family
+ * the host's apt serves, Debian; any distribution with an explicit image) and a static busybox for its arch, then
+ * boots once.
  */
 
 export interface IdentityBootTestOptions
@@ -29,17 +31,20 @@ export interface IdentityBootTestResult extends BootTestResult {
   busyboxPackage?: FetchedAsset["package"];
 }
 
-// busybox-static is architecture-specific but not kernel-specific: any Debian suite's build works for any kernel.
+// busybox-static is architecture-specific but not kernel-specific: any suite of the host's apt family works for any
+// kernel; this version's is used for kernels of other families.
 const BUSYBOX_SUITE_VERSION = "12";
 
 export async function bootTestForIdentity(options: IdentityBootTestOptions): Promise<IdentityBootTestResult> {
   const { identity, cacheDir, kernelImage, busybox, ...rest } = options;
+  const host = hostAptFamily();
+  const hostServed = host.distros.includes(identity.distro);
   let image: { path: string; package?: FetchedAsset["package"] };
   if (kernelImage) {
     if (!existsSync(kernelImage))
       throw new KmodforgeError("INVALID_INPUT", `kernel image ${kernelImage} does not exist`);
     image = { path: kernelImage };
-  } else if (identity.distro === "debian") {
+  } else if (hostServed) {
     image = await fetchDebianKernelImage({
       cacheDir,
       distroVersion: identity.distroVersion,
@@ -49,7 +54,7 @@ export async function bootTestForIdentity(options: IdentityBootTestOptions): Pro
   } else {
     throw new KmodforgeError(
       "UNSUPPORTED_TARGET",
-      `fetching kernel images is implemented for Debian only; pass the ${identity.distro} kernel image explicitly`,
+      `fetching kernel images is implemented for ${host.distros.join(", ")} (the host's apt) only; pass the ${identity.distro} kernel image explicitly`,
     );
   }
   let shell: { path: string; package?: FetchedAsset["package"] };
@@ -57,7 +62,7 @@ export async function bootTestForIdentity(options: IdentityBootTestOptions): Pro
     if (!existsSync(busybox)) throw new KmodforgeError("INVALID_INPUT", `busybox ${busybox} does not exist`);
     shell = { path: busybox };
   } else {
-    const distroVersion = identity.distro === "debian" ? identity.distroVersion : BUSYBOX_SUITE_VERSION;
+    const distroVersion = hostServed ? identity.distroVersion : BUSYBOX_SUITE_VERSION;
     shell = await fetchStaticBusybox({ cacheDir, distroVersion, arch: identity.arch });
   }
   const result = await runBootTest({

@@ -9,6 +9,7 @@ import { KmodforgeError } from "../core/errors.js";
 import type { ResolvedHeaders } from "../core/headers/types.js";
 import type { KernelIdentity } from "../core/identity.js";
 import { findTarget } from "../core/targets.js";
+import { buildTreeOf } from "../distros/registry.js";
 import { type HeaderTree, headerTree } from "./header-tree.js";
 
 /**
@@ -73,7 +74,7 @@ export async function prepareHeaders(
         resolveAndFetch(identity, { target, hostArch: options.hostArch, links, cacheDir: packagesDir }),
       );
   const tree = await step("extract", () =>
-    headerTree(options.cacheDir, identity.kernelRelease, fetched, options.treeDir),
+    headerTree(options.cacheDir, buildTreeOf(identity), fetched, options.treeDir),
   );
   return { resolved, fetched, tree, record: headersRecord(identity, options.hostArch, fetched, tree) };
 }

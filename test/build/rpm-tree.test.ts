@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { parseIdentity } from "../../src/core/identity.js";
 import { runVerifyChecks } from "../../src/core/verify/gate.js";
 import { defaultModuleDir, script } from "../../src/executors/build-scripts.js";
 import { prepareHeaders } from "../../src/executors/prepare-headers.js";
+import { buildRpm, flattenDebianTree } from "./rpm-packages.js";
 import { BUILD_CACHE, newestRelease } from "./support.js";
 
 /**
@@ -28,40 +29,15 @@ describe("kernel-devel style .rpm", () => {
     const work = mkdtempSync(join(tmpdir(), "kmodforge-rpm-"));
 
     // Flatten: common headers, then the arch tree over them, with the real top-level Makefile.
-    const src = join(tree.root, "usr/src");
-    const common = readdirSync(src).find((d) => d.endsWith("-common"))!;
     const flat = join(work, "flat");
-    execFileSync("mkdir", ["-p", flat]);
-    execFileSync("cp", ["-aL", `${join(src, common)}/.`, flat]);
-    execFileSync("cp", ["-aL", `${tree.buildDir}/.`, flat]);
-    execFileSync("cp", ["-L", join(src, common, "Makefile"), join(flat, "Makefile")]);
-
-    const spec = join(work, "kernel-devel.spec");
-    writeFileSync(
-      spec,
-      [
-        "Name: kernel-devel",
-        "Version: 6.1.0",
-        "Release: 1",
-        "Summary: kernel headers for module builds",
-        "License: GPL-2.0",
-        "AutoReqProv: no",
-        "%define debug_package %{nil}",
-        "%define __os_install_post %{nil}",
-        "%define _build_id_links none",
-        "%description",
-        "Kernel build tree.",
-        "%install",
-        `mkdir -p %{buildroot}/usr/src/kernels/${kernel}`,
-        `cp -a ${flat}/. %{buildroot}/usr/src/kernels/${kernel}/`,
-        "%files",
-        `/usr/src/kernels/${kernel}`,
-        "",
-      ].join("\n"),
-    );
-    execFileSync("rpmbuild", ["--define", `_topdir ${join(work, "rpm")}`, "-bb", spec], { stdio: "pipe" });
-    const rpmDir = join(work, "rpm/RPMS/x86_64");
-    const rpm = join(rpmDir, readdirSync(rpmDir)[0]!);
+    flattenDebianTree(tree, flat);
+    const rpm = buildRpm(work, {
+      name: "kernel-devel",
+      version: "6.1.0",
+      release: "1",
+      arch: "x86_64",
+      trees: [{ from: flat, to: `/usr/src/kernels/${kernel}` }],
+    });
 
     const root = join(work, "root");
     execFileSync("sh", [script("extract-headers.sh"), root, rpm], { stdio: "pipe" });

@@ -6,7 +6,8 @@ import { loadTargets } from "../../src/adapters/targets-fs.js";
 import { ARCH_FACTS, type Arch } from "../../src/core/arch.js";
 import { identityAndTarget, planBuilder } from "../../src/core/build/builder-plan.js";
 import { builderSteps, CONTAINER_LAYOUT } from "../../src/core/build/steps.js";
-import { adapterFor } from "../../src/distros/registry.js";
+import { parseIdentity } from "../../src/core/identity.js";
+import { adapterFor, buildTreeOf } from "../../src/distros/registry.js";
 import {
   type Captured,
   type CapturedStep,
@@ -156,13 +157,93 @@ const CASES: Case[] = [
     buildDir: "usr/src/kernels/6.1.38-59.109.amzn2023.aarch64",
     mode: "emulated",
   },
+  {
+    name: "oraclelinux-uek-x86_64",
+    kernel: "5.15.0-105.125.6.2.el9uek.x86_64",
+    distro: "oraclelinux",
+    version: "9",
+    arch: "x86_64",
+    buildDir: "usr/src/kernels/5.15.0-105.125.6.2.el9uek.x86_64",
+    mode: "native",
+  },
+  {
+    name: "oraclelinux-uek8-aarch64",
+    kernel: "6.12.0-100.28.2.2.el9uek.aarch64",
+    distro: "ol",
+    version: "9",
+    arch: "aarch64",
+    buildDir: "usr/src/kernels/6.12.0-100.28.2.2.el9uek.aarch64",
+    mode: "emulated",
+  },
+  {
+    name: "oraclelinux-rhck-x86_64",
+    kernel: "4.18.0-553.el8_10.x86_64",
+    distro: "oraclelinux",
+    version: "8",
+    arch: "x86_64",
+    buildDir: "usr/src/kernels/4.18.0-553.el8_10.x86_64",
+    mode: "native",
+  },
+  {
+    name: "oraclelinux-uek6-aarch64",
+    kernel: "5.4.17-2136.307.3.1.el8uek.aarch64",
+    distro: "oraclelinux",
+    version: "8",
+    arch: "aarch64",
+    buildDir: "usr/src/kernels/5.4.17-2136.307.3.1.el8uek.aarch64",
+    mode: "emulated",
+  },
+  {
+    name: "opensuse-x86_64",
+    kernel: "6.4.0-150600.23.25-default",
+    distro: "opensuse",
+    version: "15.6",
+    arch: "x86_64",
+    buildDir: "usr/src/linux-6.4.0-150600.23.25-obj/x86_64/default",
+    mode: "native",
+  },
+  {
+    name: "opensuse-aarch64",
+    kernel: "6.4.0-150600.23.25-64kb",
+    distro: "opensuse",
+    version: "15.6",
+    arch: "aarch64",
+    buildDir: "usr/src/linux-6.4.0-150600.23.25-obj/arm64/64kb",
+    mode: "emulated",
+  },
+  {
+    name: "sles-x86_64",
+    kernel: "5.14.21-150500.55.52-default",
+    distro: "sles",
+    version: "15.5",
+    arch: "x86_64",
+    buildDir: "usr/src/linux-5.14.21-150500.55.52-obj/x86_64/default",
+    mode: "native",
+  },
+  {
+    name: "sles-aarch64",
+    kernel: "5.14.21-150500.55.52-default",
+    distro: "sles",
+    version: "15-SP5",
+    arch: "aarch64",
+    buildDir: "usr/src/linux-5.14.21-150500.55.52-obj/arm64/default",
+    mode: "emulated",
+  },
 ];
 
-/** The headers record the CLI container would write for a case. */
+/** The headers record the CLI container would write for a case (it records the normalised identity). */
 function record(c: Case): string {
+  const id = parseIdentity({
+    kernelRelease: c.kernel,
+    distro: c.distro,
+    distroVersion: c.version,
+    arch: c.arch,
+  });
+  if (!id.ok) throw id.error;
+  const { distro, distroVersion, arch, kernelRelease } = id.value;
   return JSON.stringify({
     schemaVersion: 1,
-    identity: { distro: c.distro, distroVersion: c.version, arch: c.arch, kernelRelease: c.kernel },
+    identity: { distro, distroVersion, arch, kernelRelease },
     builderArch: c.mode === "emulated" ? c.arch : "x86_64",
     packages: [],
     treeRoot: "/work/headers",
@@ -250,6 +331,8 @@ describe("build pipeline sent to the engine", () => {
       // The builder image: the family's own Dockerfile, which exists, on the platform the plan says.
       const dockerfile = adapterFor(identity.distro).builder.dockerfile;
       expect(existsSync(join(REPO, dockerfile))).toBe(true);
+      // The build tree the headers step reports is where the family says its packages put it.
+      expect(buildTreeOf(identity)[0]).toBe(c.buildDir);
       const builder = builderPart(finalChain(c.name));
       expect(argsOf(builder, "dockerBuild")).toEqual([
         {

@@ -68,7 +68,12 @@ const CASES: Array<[string, string[]]> = [
   ["amazonlinux-2-5.10", identityArgs("5.10.210-201.852.amzn2.x86_64", "amazonlinux", "2", "x86_64")],
   ["rocky-9.4", identityArgs("5.14.0-427.13.1.el9_4.x86_64", "rocky", "9.4", "x86_64")],
   ["centos-9-64k", identityArgs("5.14.0-427.el9.aarch64+64k", "centos", "9", "aarch64")],
-  ["ubuntu-18.04-unsupported", identityArgs("4.15.0-188-generic", "ubuntu", "18.04", "x86_64")],
+  ["ubuntu-18.04-eol", identityArgs("4.15.0-188-generic", "ubuntu", "18.04", "x86_64")],
+  ["ubuntu-16.04-unsupported", identityArgs("4.4.0-210-generic", "ubuntu", "16.04", "x86_64")],
+  ["oraclelinux-9-uek", identityArgs("5.15.0-105.125.6.2.el9uek.x86_64", "ol", "9", "x86_64")],
+  ["oraclelinux-8-rhck", identityArgs("4.18.0-553.el8_10.x86_64", "oraclelinux", "8.10", "x86_64")],
+  ["opensuse-15.6-default", identityArgs("6.4.0-150600.23.25-default", "opensuse-leap", "15.6", "x86_64")],
+  ["sles-15-sp5-64kb", identityArgs("5.14.21-150500.55.52-64kb", "sles", "15-SP5", "aarch64")],
 ];
 
 describe("kmodforge identity --json (golden)", () => {

@@ -8,6 +8,7 @@ import { vaultMinors } from "../../src/core/headers/rpm-repo-plan.js";
 import type { ResolveRequest } from "../../src/core/headers/types.js";
 import { type KernelIdentity, parseIdentity } from "../../src/core/identity.js";
 import { findTarget, parseTargetsFile, type VersionTarget } from "../../src/core/targets.js";
+import { EL_GA_BUILDS } from "../../src/distros/data/el-ga-builds.js";
 import { enterpriseMinor } from "../../src/distros/enterprise-linux.js";
 import { type RpmRelease, splitRpmRelease } from "../../src/distros/rpm-release.js";
 
@@ -247,12 +248,28 @@ describe("RPM kernel releases, real strings", () => {
     }
   });
 
-  it("a Stream kernel names no minor: the link's listed minors, in order", () => {
+  it("a kernel whose tag names no minor is placed by its build: 425 → 8.7, 427 → 9.4 (Stream 430 → 9.5)", () => {
     const link = { ...vaultLink(ROCKY_9), minors: ["9.4", "9.3"] };
-    const id = identityOf("5.14.0-427.el9.x86_64+rt", "rocky", "9", "x86_64");
-    expect(vaultMinors(link, requestFor(id))).toEqual(["9.4", "9.3"]);
+    const cases: Array<[string, string, string[]]> = [
+      ["4.18.0-425.3.1.el8.x86_64", "8", ["8.7"]],
+      ["4.18.0-305.3.1.el8.x86_64", "8", ["8.4"]],
+      ["5.14.0-427.el9.x86_64+rt", "9", ["9.4"]],
+      ["5.14.0-430.el9.x86_64", "9", ["9.5"]],
+      ["3.10.0-1160.119.1.el7.x86_64", "7", ["7.9"]],
+    ];
+    for (const [kr, major, minors] of cases)
+      expect([kr, vaultMinors(link, requestFor(identityOf(kr, "rocky", major, "x86_64")))]).toEqual([
+        kr,
+        minors,
+      ]);
     expect(enterpriseMinor("el9")).toBeUndefined();
     expect(enterpriseMinor("fc40")).toBeUndefined();
+  });
+
+  it("a build past every point release the table knows falls back to the link's listed minors, in order", () => {
+    const link = { ...vaultLink(ROCKY_9), minors: ["9.4", "9.3"] };
+    const id = identityOf("5.14.0-700.el9.x86_64", "rocky", "9", "x86_64");
+    expect(vaultMinors(link, requestFor(id))).toEqual(["9.4", "9.3"]);
   });
 
   it("rejects what is not an RPM kernel release", () => {
@@ -341,9 +358,16 @@ describe("RPM kernel releases, properties", () => {
         const id = identityOf(kr, "rocky", major, p.rpmArch);
         expect(id.distroTag).toBe(splitRpmRelease(kr)!.distTag);
         const link = { ...vaultLink(target), minors: ["listed"] };
-        expect(vaultMinors(link, requestFor(id, target))).toEqual(
-          minor === undefined ? ["listed"] : [`${major}.${minor}`],
-        );
+        const got = vaultMinors(link, requestFor(id, target));
+        if (minor !== undefined) expect(got).toEqual([`${major}.${minor}`]);
+        else {
+          // No minor in the tag: the first point release whose GA build is at least the kernel's, else the list.
+          const build = Number(p.build.split(".")[0]);
+          const line = EL_GA_BUILDS[major]!;
+          const placed =
+            line.kernel === p.upstreamVersion ? line.points.find(([ga]) => ga >= build)?.[1] : undefined;
+          expect(got).toEqual([placed ?? "listed"]);
+        }
       }),
     );
   });

@@ -12,13 +12,23 @@ import { ADAPTERS } from "../../src/distros/registry.js";
 
 /** What the policy must cover: distro → versions, each on every arch. */
 const REQUIRED: Record<string, string[]> = {
-  ubuntu: ["20.04", "22.04", "24.04", "26.04"],
+  ubuntu: ["18.04", "20.04", "22.04", "24.04", "26.04"],
   debian: ["11", "12", "13"],
-  fedora: ["43", "44", "45"],
-  centos: ["9", "10"],
+  fedora: ["37", "38", "39", "40", "41", "42", "43", "44", "45"],
+  centos: ["8", "9", "10"],
   amazonlinux: ["2", "2023"],
   almalinux: ["8", "9", "10"],
   rocky: ["8", "9", "10"],
+  oraclelinux: ["8", "9"],
+  opensuse: ["15.3", "15.4", "15.5", "15.6"],
+  sles: ["15.3", "15.4", "15.5", "15.6"],
+};
+
+/** End-of-life versions the default policy keeps (a fleet runs old kernels), each marked `eol`. */
+const EOL: Record<string, string[]> = {
+  ubuntu: ["18.04", "20.04"],
+  fedora: ["37", "38", "39", "40", "41", "42"],
+  centos: ["7", "8"],
 };
 
 describe("targets/", () => {
@@ -37,6 +47,25 @@ describe("targets/", () => {
         expect([...target!.arches].sort()).toEqual([...ARCHES].sort());
       }
     }
+  });
+
+  it("end-of-life versions are in the default policy, marked eol; current ones are not marked", () => {
+    for (const [distro, versions] of Object.entries(EOL))
+      for (const version of versions) {
+        const target = policy.files
+          .find((f) => f.distro === distro)
+          ?.versions.find((v) => v.version === version);
+        expect(target?.eol, `${distro} ${version}`).toMatch(/^\d{4}-\d{2}-\d{2}/);
+      }
+    for (const [distro, version] of [
+      ["debian", "13"],
+      ["fedora", "43"],
+      ["oraclelinux", "9"],
+      ["rocky", "9"],
+    ] as const)
+      expect(
+        policy.files.find((f) => f.distro === distro)?.versions.find((v) => v.version === version)?.eol,
+      ).toBe(undefined);
   });
 
   it("every entry names a builder base image, a compiler and a header source chain", () => {

@@ -8,11 +8,6 @@ import {
 } from "../../src/core/headers/explicit-url.js";
 import { kojiPackageUrls, kojiSourceName } from "../../src/core/headers/koji-layout.js";
 import {
-  kernelsFromLivepatches,
-  livepatchKernelRelease,
-  parseLivepatchPackage,
-} from "../../src/core/headers/livepatch-index.js";
-import {
   expandRepoTemplate,
   parseMirrorList,
   resolvePackageUrl,
@@ -20,6 +15,11 @@ import {
 import { createPrimaryScanner, isHeaderLikeName } from "../../src/core/headers/primary-xml.js";
 import { parseRepomd, pickPrimary } from "../../src/core/headers/repomd.js";
 import { rpmVerCmp } from "../../src/core/headers/rpm-package.js";
+import {
+  kernelsFromLivepatches,
+  livepatchKernelRelease,
+  parseLivepatchPackage,
+} from "../../src/distros/amazonlinux-livepatch.js";
 
 describe("RPM versions", () => {
   it("rpmvercmp orders like rpm", () => {
@@ -117,17 +117,109 @@ describe("metadata parsers", () => {
   });
   it("keeps devel and compiler names only", () => {
     expect(
-      ["kernel-devel", "kernel6.12-devel", "kernel-64k-devel", "gcc10", "gcc"].every(isHeaderLikeName),
+      [
+        "kernel-devel",
+        "kernel6.12-devel",
+        "kernel-64k-devel",
+        "kernel-uek-devel",
+        "kernel-default-devel",
+        "kernel-devel-rt",
+        "kernel-macros",
+        "gcc10",
+        "gcc",
+      ].every(isHeaderLikeName),
     ).toBe(true);
     expect(["kernel-headers", "kernel-tools-libs-devel", "bash"].some(isHeaderLikeName)).toBe(false);
   });
   it("picks the XML primary from repomd and skips unverifiable entries", () => {
     const md = `<repomd><data type="primary_db"><checksum type="sha256">${"b".repeat(64)}</checksum><location href="repodata/x-primary.sqlite.bz2"/></data><data type="primary"><checksum type="sha256">${"c".repeat(64)}</checksum><location href="repodata/y-primary.xml.zst"/><size>12</size></data><data type="other"><location href="repodata/o.xml.gz"/></data></repomd>`;
-    const entries = parseRepomd(md);
-    expect(entries.map((e) => e.type)).toEqual(["primary_db", "primary"]);
-    expect(pickPrimary(entries)).toEqual(
+    const read = parseRepomd(md);
+    if (!read.ok) throw new Error(read.error);
+    expect(read.entries.map((e) => e.type)).toEqual(["primary_db", "primary"]);
+    expect(pickPrimary(read.entries)).toEqual(
       expect.objectContaining({ href: "repodata/y-primary.xml.zst", size: 12 }),
     );
+  });
+  it("reads repomd whatever its attribute order, quoting, prefixes or extra elements (SUSE's <tags>)", () => {
+    const sum = "d".repeat(64);
+    const md = `<?xml version='1.0' encoding='UTF-8'?>
+<repo:repomd xmlns:repo='http://linux.duke.edu/metadata/repo' xmlns:rpm='http://linux.duke.edu/metadata/rpm'>
+  <repo:revision>1715100000</repo:revision>
+  <repo:tags><repo:repo>obsrepository://build.opensuse.org/openSUSE:Leap:15.6/standard</repo:repo></repo:tags>
+  <repo:data type='primary'>
+    <repo:location xml:base='https://mirror.example/leap/' href='repodata/${sum}-primary.xml.gz'/>
+    <repo:size>4096</repo:size>
+    <repo:checksum type='SHA256'><![CDATA[${sum.toUpperCase()}]]></repo:checksum>
+    <repo:open-size>65536</repo:open-size>
+  </repo:data>
+</repo:repomd>`;
+    const read = parseRepomd(md);
+    if (!read.ok) throw new Error(read.error);
+    expect(read.entries).toEqual([
+      {
+        type: "primary",
+        href: `repodata/${sum}-primary.xml.gz`,
+        checksumType: "SHA256",
+        checksum: sum,
+        size: 4096,
+        openSize: 65536,
+      },
+    ]);
+  });
+  it("refuses repomd that is not well-formed XML", () => {
+    const read = parseRepomd(`<repomd><data type="primary"><location href="a.xml.gz"></data></repomd>`);
+    expect(read.ok).toBe(false);
+  });
+  it("reads primary packages whatever the attribute order, quoting and entities", () => {
+    const sum = "e".repeat(64);
+    const other = `<?xml version="1.0"?>
+<metadata packages='2' xmlns:rpm='http://linux.duke.edu/metadata/rpm' xmlns='http://linux.duke.edu/metadata/common'>
+<package type='rpm'>
+  <arch>x86_64</arch>
+  <name>kernel-default-devel</name>
+  <location href='x86_64/kernel-default-devel-6.4.0-150600.23.25.1.x86_64.rpm' xml:base='https://mirror.example/leap/15.6/sle/'/>
+  <size archive='1' installed='2' package='1234'/>
+  <version rel='150600.23.25.1' ver='6.4.0' epoch='0'/>
+  <checksum pkgid='YES' type='sha256'>${sum}</checksum>
+  <format><rpm:provides><rpm:entry name='kernel-default-devel' ver='6.4.0'/></rpm:provides></format>
+</package>
+<package type="rpm"><name>kernel-uek-devel</name><arch>aarch64</arch><version ver="5.15.0" rel="105.125.6.2.el9uek"/><checksum type="sha256">${sum}</checksum><location href="getPackage/kernel-uek-devel-5.15.0-105.125.6.2.el9uek.aarch64.rpm?a=1&amp;b=2"/></package>
+</metadata>`;
+    const s = createPrimaryScanner();
+    s.push(other);
+    const r = s.finish();
+    expect(r.complete).toBe(true);
+    expect(r.packages).toEqual([
+      {
+        name: "kernel-default-devel",
+        arch: "x86_64",
+        epoch: "0",
+        version: "6.4.0",
+        release: "150600.23.25.1",
+        checksumType: "sha256",
+        checksum: sum,
+        size: 1234,
+        href: "x86_64/kernel-default-devel-6.4.0-150600.23.25.1.x86_64.rpm",
+        base: "https://mirror.example/leap/15.6/sle/",
+      },
+      {
+        name: "kernel-uek-devel",
+        arch: "aarch64",
+        epoch: "0",
+        version: "5.15.0",
+        release: "105.125.6.2.el9uek",
+        checksumType: "sha256",
+        checksum: sum,
+        href: "getPackage/kernel-uek-devel-5.15.0-105.125.6.2.el9uek.aarch64.rpm?a=1&b=2",
+      },
+    ]);
+  });
+  it("a primary index that breaks the XML grammar is not complete and says why", () => {
+    const s = createPrimaryScanner();
+    s.push(`<metadata><package><name>kernel-devel</name></packge></metadata>`);
+    const r = s.finish();
+    expect(r.complete).toBe(false);
+    expect(r.error).toBeTruthy();
   });
 });
 

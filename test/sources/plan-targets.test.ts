@@ -5,6 +5,7 @@ import { createArchiveSourceLinks } from "../../src/adapters/sources/archive-lin
 import { dispatchLink } from "../../src/adapters/sources/index.js";
 import type { Arch } from "../../src/core/arch.js";
 import type { PlannedUrl } from "../../src/core/headers/types.js";
+import { parseIdentity } from "../../src/core/identity.js";
 import { parseTargetsFile, type TargetsFile, type VersionTarget } from "../../src/core/targets.js";
 import type { Distro, HeaderPackageSpec } from "../../src/distros/adapter.js";
 import { identity } from "../support/source-fixtures.js";
@@ -26,11 +27,30 @@ function sample(distro: Distro, version: string, arch: Arch): { kr: string; pack
   switch (distro) {
     case "fedora":
       return { kr: `6.17.7-300.fc${version}.${arch}`, packages: [devel()] };
-    case "centos":
-      return {
-        kr: `${version === "9" ? "5.14.0-611" : "6.12.0-124"}.el${version}.${arch}`,
-        packages: [devel()],
-      };
+    case "centos": {
+      const kr = {
+        "7": "3.10.0-1160.119.1.el7",
+        "8": "4.18.0-348.7.1.el8_5",
+        "9": "5.14.0-611.el9",
+        "10": "6.12.0-124.el10",
+      }[version];
+      return { kr: `${kr}.${arch}`, packages: [devel()] };
+    }
+    case "oraclelinux":
+    case "opensuse":
+    case "sles": {
+      const kr = {
+        "8": `5.4.17-2136.307.3.1.el8uek.${arch}`,
+        "9": `5.15.0-105.125.6.2.el9uek.${arch}`,
+        "15.3": "5.3.18-150300.59.167-default",
+        "15.4": "5.14.21-150400.24.136-default",
+        "15.5": "5.14.21-150500.55.52-default",
+        "15.6": "6.4.0-150600.23.25-default",
+      }[version]!;
+      const id = parseIdentity({ kernelRelease: kr, distro, distroVersion: version, arch });
+      if (!id.ok) throw id.error;
+      return { kr, packages: id.value.headerPackages };
+    }
     case "almalinux":
     case "rocky": {
       const kr = {
@@ -158,6 +178,40 @@ describe("exact candidates", () => {
     expect(urls("almalinux", "8", "aarch64").slice(2)).toEqual([
       "https://vault.almalinux.org/8.10/BaseOS/aarch64/os/repodata/repomd.xml",
       "https://vault.almalinux.org/8.10/AppStream/aarch64/os/repodata/repomd.xml",
+    ]);
+  });
+
+  it("CentOS 7 and 8: the vault of the kernel's point release under its full name", () => {
+    expect(urls("centos", "7", "x86_64")).toEqual([
+      "https://vault.centos.org/7.9.2009/updates/x86_64/repodata/repomd.xml",
+      "https://vault.centos.org/7.9.2009/os/x86_64/repodata/repomd.xml",
+    ]);
+    expect(urls("centos", "8", "aarch64")[0]).toBe(
+      "https://vault.centos.org/8.5.2111/BaseOS/aarch64/os/repodata/repomd.xml",
+    );
+  });
+
+  it("Oracle Linux 9: Oracle's yum repositories, RHCK trees then UEK releases", () => {
+    expect(urls("oraclelinux", "9", "aarch64")).toEqual([
+      "https://yum.oracle.com/repo/OracleLinux/OL9/appstream/aarch64/repodata/repomd.xml",
+      "https://yum.oracle.com/repo/OracleLinux/OL9/baseos/latest/aarch64/repodata/repomd.xml",
+      "https://yum.oracle.com/repo/OracleLinux/OL9/UEKR8/aarch64/repodata/repomd.xml",
+      "https://yum.oracle.com/repo/OracleLinux/OL9/UEKR7/aarch64/repodata/repomd.xml",
+    ]);
+  });
+
+  it("openSUSE Leap and SLES: the Leap trees of the version, for each of the three packages", () => {
+    const leap = (pkg: string) => urls("opensuse", "15.6", "x86_64", pkg);
+    expect(leap("kernel-default-devel")).toEqual([
+      "https://download.opensuse.org/update/leap/15.6/sle/repodata/repomd.xml",
+      "https://download.opensuse.org/distribution/leap/15.6/repo/oss/repodata/repomd.xml",
+      "https://download.opensuse.org/update/leap/15.6/oss/repodata/repomd.xml",
+    ]);
+    expect(leap("kernel-devel")).toEqual(leap("kernel-default-devel"));
+    expect(leap("kernel-macros")).toEqual(leap("kernel-default-devel"));
+    expect(urls("sles", "15.4", "aarch64", "kernel-default-devel")).toEqual([
+      "https://download.opensuse.org/update/leap/15.4/sle/repodata/repomd.xml",
+      "https://download.opensuse.org/distribution/leap/15.4/repo/oss/repodata/repomd.xml",
     ]);
   });
 

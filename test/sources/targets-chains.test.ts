@@ -41,6 +41,9 @@ const HOSTS: Record<string, string> = {
   "https://vault.almalinux.org": "/rpm/almalinux",
   "http://amazonlinux.us-east-1.amazonaws.com": "/rpm/amazonlinux",
   "https://cdn.amazonlinux.com": "/rpm",
+  "https://yum.oracle.com": "/rpm/oraclelinux",
+  "https://download.opensuse.org": "/rpm/opensuse",
+  "https://vault.centos.org": "/rpm/centos/vault",
 };
 
 function chainOf(distro: Distro, version: string): { target: VersionTarget; chain: HeaderSource[] } {
@@ -125,6 +128,108 @@ describe("real identities through the targets/ chains", () => {
       "kernel-devel 5.10.210-201.852.amzn2",
     ]);
     expect(r.pending).toEqual([]);
+  });
+
+  it("Rocky 8: an .el8 kernel (no minor in its tag) comes from the vault of its GA build's point release, 8.7", async () => {
+    const r = await resolve("rocky", "8", "8", "4.18.0-425.3.1.el8.x86_64", "x86_64");
+    expect(r.found.map((f) => f.url)).toEqual([
+      `${server.url}/rpm/rocky/vault/rocky/8.7/BaseOS/x86_64/os/Packages/k/kernel-devel-4.18.0-425.3.1.el8.x86_64.rpm`,
+    ]);
+    expect(r.found[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("CentOS 8 and 7: the vault under the point release's full name (8.4 → 8.4.2105, 7.9 → 7.9.2009)", async () => {
+    const c8 = await resolve("centos", "8", "8", "4.18.0-305.3.1.el8.x86_64", "x86_64");
+    expect(c8.found.map((f) => f.url)).toEqual([
+      `${server.url}/rpm/centos/vault/8.4.2105/BaseOS/x86_64/os/Packages/kernel-devel-4.18.0-305.3.1.el8.x86_64.rpm`,
+    ]);
+    const c7 = await resolve("centos", "7", "7", "3.10.0-1160.119.1.el7.x86_64", "x86_64");
+    expect(traceSummary(c7.trace)).toEqual(["vault found"]);
+    expect(c7.found[0]!.url).toBe(
+      `${server.url}/rpm/centos/vault/7.9.2009/updates/x86_64/Packages/kernel-devel-3.10.0-1160.119.1.el7.x86_64.rpm`,
+    );
+  });
+
+  it("Oracle Linux 9: UEK from the UEK R7 repository, RHCK from appstream, both verified", async () => {
+    const uek = await resolve("oraclelinux", "9", "9", "5.15.0-105.125.6.2.el9uek.x86_64", "x86_64");
+    expect(uek.found.map((f) => `${f.name} ${f.version} ${f.packageArch}`)).toEqual([
+      "kernel-uek-devel 5.15.0-105.125.6.2.el9uek x86_64",
+    ]);
+    expect(uek.found[0]!.url).toBe(
+      `${server.url}/rpm/oraclelinux/repo/OracleLinux/OL9/UEKR7/x86_64/getPackage/kernel-uek-devel-5.15.0-105.125.6.2.el9uek.x86_64.rpm`,
+    );
+    expect(uek.found[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const rhck = await resolve("oraclelinux", "9", "9", "5.14.0-570.51.1.0.1.el9_6.x86_64", "x86_64");
+    expect(traceSummary(rhck.trace)).toEqual(["rpm-repo found"]);
+    expect(rhck.found[0]!.url).toContain(
+      "/OL9/appstream/x86_64/getPackage/kernel-devel-5.14.0-570.51.1.0.1.el9_6",
+    );
+  });
+
+  it("Oracle Linux: UEK 8 on OL9, UEK R6 and RHCK on OL8, UEK 64k on aarch64", async () => {
+    const uek8 = await resolve("oraclelinux", "9", "9", "6.12.0-100.28.2.2.el9uek.x86_64", "x86_64");
+    expect(uek8.found[0]!.url).toContain(
+      "/OL9/UEKR8/x86_64/getPackage/kernel-uek-devel-6.12.0-100.28.2.2.el9uek",
+    );
+    const uek6 = await resolve("oraclelinux", "8", "8", "5.4.17-2136.307.3.1.el8uek.x86_64", "x86_64");
+    expect(uek6.found[0]!.url).toContain(
+      "/OL8/UEKR6/x86_64/getPackage/kernel-uek-devel-5.4.17-2136.307.3.1.el8uek",
+    );
+    const rhck = await resolve("oraclelinux", "8", "8", "4.18.0-372.26.1.0.1.el8_6.x86_64", "x86_64");
+    expect(rhck.found[0]!.url).toContain(
+      "/OL8/baseos/latest/x86_64/getPackage/kernel-devel-4.18.0-372.26.1.0.1.el8_6",
+    );
+    const arm = await resolve("oraclelinux", "9", "9", "5.15.0-105.125.6.2.el9uek.aarch64+64k", "aarch64");
+    expect(arm.found.map((f) => f.name)).toEqual(["kernel-uek64k-devel"]);
+  });
+
+  it("openSUSE Leap 15.6: kernel-default-devel, kernel-devel and kernel-macros matched on the uname release as prefix", async () => {
+    const r = await resolve("opensuse", "15.6", "15.6", "6.4.0-150600.23.7-default", "x86_64");
+    expect(r.pending).toEqual([]);
+    // The counters differ per subpackage (.3 and .2): the prefix matches each.
+    expect(r.found.map((f) => `${f.name} ${f.version} ${f.packageArch}`).sort()).toEqual([
+      "kernel-default-devel 6.4.0-150600.23.7.3 x86_64",
+      "kernel-devel 6.4.0-150600.23.7.2 noarch",
+      "kernel-macros 6.4.0-150600.23.7.2 noarch",
+    ]);
+    for (const f of r.found) {
+      expect(f.url.startsWith(`${server.url}/rpm/opensuse/update/leap/15.6/sle/`)).toBe(true);
+      expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
+    }
+  });
+
+  it("openSUSE Leap 15.6 aarch64 64kb: the GA kernel from the distribution tree after the update repository misses", async () => {
+    const r = await resolve("opensuse", "15.6", "15.6", "6.4.0-150600.16-64kb", "aarch64");
+    expect(r.found.map((f) => f.url.replace(server.url, "")).sort()).toEqual([
+      "/rpm/opensuse/distribution/leap/15.6/repo/oss/aarch64/kernel-64kb-devel-6.4.0-150600.16.3.aarch64.rpm",
+      "/rpm/opensuse/distribution/leap/15.6/repo/oss/noarch/kernel-devel-6.4.0-150600.16.1.noarch.rpm",
+      "/rpm/opensuse/distribution/leap/15.6/repo/oss/noarch/kernel-macros-6.4.0-150600.16.1.noarch.rpm",
+    ]);
+    const misses = r.trace.filter((t) => t.outcome === "miss");
+    expect(misses.map((t) => [t.reason, t.url?.includes("/update/leap/15.6/sle/")])).toEqual([
+      ["not-found", true],
+      ["not-found", true],
+      ["not-found", true],
+    ]);
+  });
+
+  it("SLES 15 SP4: the same SLE kernel from openSUSE Leap 15.4's update repository", async () => {
+    const r = await resolve("sles", "15.4", "15-SP4", "5.14.21-150400.22-default", "x86_64");
+    expect(r.found.map((f) => `${f.name} ${f.version}`).sort()).toEqual([
+      "kernel-default-devel 5.14.21-150400.22.1",
+      "kernel-devel 5.14.21-150400.22.1",
+      "kernel-macros 5.14.21-150400.22.1",
+    ]);
+  });
+
+  it("SUSE: a release that only shares a prefix of digits is not the kernel (150600.23.2 is not 150600.23.25)", async () => {
+    const r = await resolve("opensuse", "15.6", "15.6", "6.4.0-150600.23.2-default", "x86_64");
+    expect(r.found).toEqual([]);
+    expect(r.pending.map((p) => p.name).sort()).toEqual([
+      "kernel-default-devel",
+      "kernel-devel",
+      "kernel-macros",
+    ]);
   });
 
   it("Amazon Linux 2023 6.12: kernel6.12-devel from latest", async () => {

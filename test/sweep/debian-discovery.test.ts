@@ -21,7 +21,7 @@ describe("Debian discovery from Packages indexes", () => {
           stanzas: parseDeb822(text),
         },
       ],
-      "12",
+      { distro: "debian", distroVersion: "12" },
     );
     expect(kernels.map((k) => k.input.kernelRelease)).toEqual([
       "6.1.0-56-amd64",

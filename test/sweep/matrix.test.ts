@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readCrawlerFiles } from "../../src/adapters/sweep-discovery.js";
 import { loadTargets } from "../../src/adapters/targets-fs.js";
+import { parseIdentity } from "../../src/core/identity.js";
 import { archFromCrawlerPath, mapCrawlerList, parseCrawlerList } from "../../src/core/sweep/crawler.js";
 import { buildMatrix, serialiseMatrix } from "../../src/core/sweep/matrix.js";
 import { syntheticKernels, syntheticPolicy } from "../support/sweep-synthetic.js";
@@ -34,6 +35,46 @@ describe("kernel-crawler mapping", () => {
       ["debian", "no"],
       ["flatcar", "distro"],
     ]);
+  });
+
+  it("maps every family's crawler key by that family's rules: ol, opensuse, and Ubuntu series the old table missed", () => {
+    const entry = (kernelrelease: string, headers: string[] = [], kernelversion = "1") => ({
+      kernelversion,
+      kernelrelease,
+      target: "",
+      headers,
+    });
+    const suse = "https://mirrors.edge.kernel.org/opensuse/distribution/leap/15.4/repo/oss";
+    const { candidates, unmapped } = mapCrawlerList(
+      {
+        ol: [entry("5.15.0-105.125.6.2.el9uek.x86_64", [], "2"), entry("4.18.0-553.el8_10.x86_64")],
+        opensuse: [
+          entry("5.14.21-150400.22.1.x86_64", [
+            `${suse}/x86_64/kernel-default-devel-5.14.21-150400.22.1.x86_64.rpm`,
+          ]),
+          entry("5.3.18-57.3.x86_64", [
+            `${suse.replace("15.4", "15.3")}/x86_64/kernel-default-devel-5.3.18-57.3.x86_64.rpm`,
+          ]),
+          entry("6.14.4-1.1.x86_64", [
+            "http://download.opensuse.org/tumbleweed/repo/oss/x86_64/kernel-default-devel-6.14.4-1.1.x86_64.rpm",
+          ]),
+        ],
+        ubuntu: [entry("6.5.0-9-generic", [], "9"), entry("6.2.0-20-generic", [], "20")],
+      },
+      "x86_64",
+    );
+    expect(candidates.map((c) => [c.input.distro, c.input.distroVersion, c.input.kernelRelease])).toEqual([
+      ["oraclelinux", "9", "5.15.0-105.125.6.2.el9uek.x86_64"],
+      ["oraclelinux", "8", "4.18.0-553.el8_10.x86_64"],
+      ["opensuse", "15.4", "5.14.21-150400.22-default"],
+      ["opensuse", "15.3", "5.3.18-57-default"],
+      ["ubuntu", "23.10", "6.5.0-9-generic"],
+      ["ubuntu", "23.04", "6.2.0-20-generic"],
+    ]);
+    expect(unmapped.map((u) => [u.key, u.kernelrelease, u.reason])).toEqual([
+      ["opensuse", "6.14.4-1.1.x86_64", "cannot tell the openSUSE Leap release of 6.14.4-1"],
+    ]);
+    for (const c of candidates) expect(parseIdentity(c.input).ok, JSON.stringify(c.input)).toBe(true);
   });
 
   it("rejects a file of the wrong shape with the path of the problem", () => {
@@ -75,6 +116,26 @@ describe("matrix", () => {
       "linux-kbuild-6.1=6.1.76-1",
     ]);
     expect(deb.compiler).toEqual({ family: "gcc", major: 12 });
+  });
+
+  it("builds end-of-life versions by default and leaves them out, with the reason, under excludeEol", async () => {
+    const policy = await loadTargets();
+    const kernels = [
+      { distro: "debian", distroVersion: "11", kernelRelease: "5.10.0-28-amd64" },
+      { distro: "debian", distroVersion: "12", kernelRelease: "6.1.0-18-amd64" },
+      { distro: "centos", distroVersion: "7", kernelRelease: "3.10.0-1160.119.1.el7.x86_64" },
+    ].map((input) => ({ input: { ...input, arch: "x86_64" }, headerFiles: [], source: "test" }));
+    expect(buildMatrix(kernels, policy).matrix.entries.map((e) => e.id)).toEqual([
+      "centos/7/x86_64/3.10.0-1160.119.1.el7.x86_64",
+      "debian/11/x86_64/5.10.0-28-amd64",
+      "debian/12/x86_64/6.1.0-18-amd64",
+    ]);
+    const { matrix, skipped } = buildMatrix(kernels, policy, { excludeEol: true });
+    expect(matrix.entries.map((e) => e.id)).toEqual(["debian/12/x86_64/6.1.0-18-amd64"]);
+    expect(skipped.map((s) => s.reason)).toEqual([
+      "centos 7 is end-of-life (eol: 2024-06-30); --exclude-eol leaves it out",
+      "debian 11 is end-of-life (eol: 2026-08-31 (LTS)); --exclude-eol leaves it out",
+    ]);
   });
 
   it("honours flavours, minKernel, exclusions and pins", async () => {

@@ -10,6 +10,7 @@ import type {
 } from "../../core/headers/types.js";
 import type { HeaderSource } from "../../core/targets.js";
 import type { HeaderPackageSpec } from "../../distros/adapter.js";
+import { adapterFor } from "../../distros/registry.js";
 import { cacheSubdir } from "../cache-dir.js";
 import { type AptRepository, PrivateApt } from "../private-apt.js";
 import { lookupPackage } from "./apt-lookup.js";
@@ -81,13 +82,13 @@ export function createAptLink(options: AptLinkOptions = {}): SourceLink<AptSourc
       let pending = req.packages;
       for (const mirror of link.mirrors) {
         if (pending.length === 0) break;
-        if (mirror === "host" && req.identity.distro !== "debian") {
+        if (mirror === "host" && !adapterFor(req.identity.distro).apt?.servedByHost) {
           for (const spec of pending)
             outcome.misses.push({
               source: "apt:host",
               package: spec.name,
               reason: "not-applicable",
-              detail: "the host's apt configuration serves Debian only",
+              detail: `the host's apt configuration does not serve ${req.identity.distro}`,
             });
           continue;
         }

@@ -1,6 +1,6 @@
 import type { Arch } from "../../core/arch.js";
-import { kernelsFromLivepatches } from "../../core/headers/livepatch-index.js";
 import type { ResolveContext } from "../../core/headers/types.js";
+import { kernelsFromLivepatches } from "../../distros/amazonlinux-livepatch.js";
 import { DEFAULT_LIMITS, type LinkLimits } from "./link-io.js";
 import { PrimaryIndexMemo, readRpmRepo } from "./rpm-repo-reader.js";
 

@@ -74,7 +74,7 @@ async function resolveOne(
       const best = matchWanted(read.index.packages, want)[0];
       if (!best) {
         const what = want.version
-          ? `${want.name}-${want.version}-${want.release ?? "*"}.${want.arch}`
+          ? `${want.name}-${want.version}-${want.release ?? (want.releasePrefix ? `${want.releasePrefix}.*` : "*")}.${want.arch}`
           : `${want.name}.${want.arch}`;
         misses.push(
           miss(

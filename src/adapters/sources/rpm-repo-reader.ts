@@ -60,8 +60,9 @@ export async function readRpmRepo(
     cacheable: true,
   });
   if (!md.ok) return { ...md, url: mdUrl };
-  const entries = parseRepomd(md.res.body.toString("utf8"));
-  const entry = pickPrimary(entries) ?? pickPrimaryDb(entries);
+  const repomd = parseRepomd(md.res.body.toString("utf8"));
+  if (!repomd.ok) return { ok: false, reason: "malformed", detail: repomd.error, url: mdUrl };
+  const entry = pickPrimary(repomd.entries) ?? pickPrimaryDb(repomd.entries);
   if (!entry)
     return { ok: false, reason: "malformed", detail: "repomd.xml names no primary index", url: mdUrl };
   const primaryUrl = resolvePackageUrl(base, entry.href);
@@ -135,7 +136,11 @@ async function scanPrimaryXml(
   scanner.push(decoder.decode());
   const result = scanner.finish();
   if (!result.complete)
-    return { ok: false, reason: "malformed", detail: "primary index ends before </metadata>" };
+    return {
+      ok: false,
+      reason: "malformed",
+      detail: `primary index is not a complete XML document${result.error ? `: ${result.error}` : ""}`,
+    };
   return { ok: true, packages: result.packages };
 }
 

@@ -1,6 +1,7 @@
 import { type Command, Option } from "commander";
 import { defaultCacheRoot } from "../../adapters/cache-dir.js";
 import { InvalidInputError } from "../../core/errors.js";
+import { distroOptionHelp, versionOptionHelp } from "../../distros/registry.js";
 import { buildModule, type ExecutorRequest } from "../../executors/build.js";
 import { openPublisher, publishOption, publishSignKeyOption } from "./publish-step.js";
 import { storeOptions } from "./store-options.js";
@@ -16,11 +17,8 @@ export function registerBuild(program: Command): void {
         "The compile runs on this host when it has the kernel's compiler, else in the kernel's builder image (podman).",
     )
     .requiredOption("--kernel <release>", "kernel release as uname -r prints it, e.g. 6.1.0-18-amd64")
-    .requiredOption(
-      "--distro <name>",
-      "distribution: ubuntu, debian, fedora, centos, almalinux, rocky, amazonlinux",
-    )
-    .requiredOption("--distro-version <version>", "distribution version, e.g. 12, 22.04, 9, 2023")
+    .requiredOption("--distro <name>", distroOptionHelp())
+    .requiredOption("--distro-version <version>", versionOptionHelp())
     .requiredOption("--arch <arch>", "x86_64 or aarch64 (amd64 and arm64 accepted)")
     .option(
       "--driver-version <version>",

@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import { type KernelIdentity, parseIdentity } from "../../core/identity.js";
+import { distroOptionHelp, versionOptionHelp } from "../../distros/registry.js";
 
 /** Adds the four flags that name a kernel identity (`--kernel`, `--distro`, `--distro-version`, `--arch`). */
 export function addIdentityOptions(cmd: Command): Command {
@@ -13,14 +14,8 @@ function identityOptions(): Option[] {
       "--kernel <release>",
       "kernel release as uname -r prints it, e.g. 6.1.0-18-amd64",
     ).makeOptionMandatory(),
-    new Option(
-      "--distro <name>",
-      "distribution: ubuntu, debian, fedora, centos, almalinux, rocky, amazonlinux",
-    ).makeOptionMandatory(),
-    new Option(
-      "--distro-version <version>",
-      "distribution version, e.g. 12, bookworm, 22.04, jammy, 9, 2023",
-    ).makeOptionMandatory(),
+    new Option("--distro <name>", distroOptionHelp()).makeOptionMandatory(),
+    new Option("--distro-version <version>", versionOptionHelp()).makeOptionMandatory(),
     new Option("--arch <arch>", "x86_64 or aarch64 (amd64 and arm64 accepted)").makeOptionMandatory(),
   ];
 }

@@ -20,6 +20,8 @@ interface IdentityOptions {
 export interface IdentityReport extends KernelIdentity {
   supported: boolean;
   reason: string;
+  /** When targets/ marks the version end-of-life: its `eol` note (sweeps include it unless --exclude-eol). */
+  eol?: string;
   artifactName?: string;
 }
 
@@ -27,7 +29,12 @@ export interface IdentityReport extends KernelIdentity {
 export async function identityReport(opts: IdentityOptions): Promise<IdentityReport> {
   const id = identityFromFlags(opts);
   const verdict = checkSupport(id, await loadTargets(opts.targets));
-  const report: IdentityReport = { ...id, supported: verdict.supported, reason: verdict.reason };
+  const report: IdentityReport = {
+    ...id,
+    supported: verdict.supported,
+    reason: verdict.reason,
+    ...(verdict.target?.eol !== undefined ? { eol: verdict.target.eol } : {}),
+  };
   if (opts.module !== undefined) {
     if (!id.driverVersion) {
       throw new InvalidInputError([
@@ -51,7 +58,9 @@ function printText(report: IdentityReport): void {
     if (key === "headerPackages") continue;
     process.stdout.write(`${key}: ${value}\n`);
   }
-  const packages = report.headerPackages.map((p) => (p.version ? `${p.name}-${p.version}` : p.name));
+  const packages = report.headerPackages.map((p) =>
+    p.version ? `${p.name}-${p.version}` : p.versionPrefix ? `${p.name}-${p.versionPrefix}.*` : p.name,
+  );
   process.stdout.write(`headerPackages: ${packages.join(" ")}\n`);
 }
 

@@ -14,10 +14,15 @@ export interface DiscoverOptions {
   targets: string;
   kernels?: string[];
   debian?: boolean;
+  /** Leave out versions targets/ marks end-of-life. */
+  excludeEol?: boolean;
   aptRoot: string;
   moduleDigest?: string;
   moduleSource?: string;
 }
+
+export const EXCLUDE_EOL_HELP =
+  "leave out distribution versions targets/ marks end-of-life (eol); by default they are built like the others, since fleets run old kernels";
 
 /** Discovery + matrix, shared by `matrix` and `sweep`. */
 export async function discoverAndBuild(opts: DiscoverOptions, log: (l: string) => void) {
@@ -34,7 +39,10 @@ export async function discoverAndBuild(opts: DiscoverOptions, log: (l: string) =
   }
   if (opts.debian)
     kernels.push(...(await discoverDebian(policy, { aptRoot: opts.aptRoot, onProgress: log })));
-  const result = buildMatrix(kernels, policy, moduleDigest ? { moduleDigest } : {});
+  const result = buildMatrix(kernels, policy, {
+    ...(moduleDigest ? { moduleDigest } : {}),
+    ...(opts.excludeEol ? { excludeEol: true } : {}),
+  });
   log(
     `matrix: ${result.matrix.entries.length} entries, ${result.skipped.length} kernels outside the policy or unreadable`,
   );
@@ -57,6 +65,7 @@ export function registerMatrix(program: Command): void {
       "also enumerate every Debian kernel from the apt Packages indexes of the target suites",
     )
     .option("--apt-root <dir>", "private apt state for --debian", cacheSubdir("apt"))
+    .option("--exclude-eol", EXCLUDE_EOL_HELP)
     .option("--module-digest <hex>", "digest of the module source, part of every cache key")
     .option("--module-source <dir>", "module source tree to digest (instead of --module-digest)")
     .requiredOption("--out <file>", "where to write the matrix JSON")

@@ -21,7 +21,7 @@ import { defaultModuleDir } from "../../executors/build-scripts.js";
 import { localBuilder } from "../../executors/sweep-local.js";
 import { diffAgainstStore } from "./diff.js";
 import { addGithubOptions, runDispatch, summariseDispatch } from "./dispatch.js";
-import { discoverAndBuild } from "./matrix.js";
+import { discoverAndBuild, EXCLUDE_EOL_HELP } from "./matrix.js";
 import { openPublisher, publishOption, publishSignKeyOption, publishStep } from "./publish-step.js";
 import {
   addStateOptions,
@@ -56,6 +56,7 @@ export function registerSweep(program: Command): void {
           "enumerate Debian kernels from the apt indexes of the target suites (the default when no --kernels is given)",
         )
         .option("--apt-root <dir>", "private apt state for --debian", cacheSubdir("apt"))
+        .option("--exclude-eol", EXCLUDE_EOL_HELP)
         .option("--module-digest <hex>", "digest of the module source, part of every cache key")
         .option("--module-source <dir>", "module source tree to digest (instead of --module-digest)"),
     ),

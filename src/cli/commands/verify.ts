@@ -4,6 +4,7 @@ import { cacheSubdir, defaultCacheRoot } from "../../adapters/cache-dir.js";
 import { collectModuleFiles } from "../../adapters/module-files.js";
 import { EXIT_CODES, KmodforgeError } from "../../core/errors.js";
 import { type KernelIdentity, parseIdentity } from "../../core/identity.js";
+import { distroOptionHelp, hostAptFamily, versionOptionHelp } from "../../distros/registry.js";
 import { hostArch } from "../../executors/build.js";
 import { bootTestForIdentity, type IdentityBootTestResult } from "../../executors/kernel-boot-test.js";
 import { verifyStatic } from "../../executors/verify-static.js";
@@ -43,12 +44,9 @@ export function registerVerify(program: Command): void {
     )
     .option(
       "--distro <name>",
-      "distribution (kernel images are fetched for debian; others need --kernel-image; default: the artifact's)",
+      `${distroOptionHelp()}; kernel images are fetched for the host's apt family (${hostAptFamily().distros.join(", ")}), others need --kernel-image; default: the artifact's`,
     )
-    .option(
-      "--distro-version <version>",
-      "distribution version, e.g. 12 or bookworm (default: the artifact's)",
-    )
+    .option("--distro-version <version>", `${versionOptionHelp()} (default: the artifact's)`)
     .option("--arch <arch>", "x86_64 or aarch64 (amd64 and arm64 accepted; default: the artifact's)")
     .requiredOption(
       "--module <path>",

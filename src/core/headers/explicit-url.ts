@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { HeaderPackageSpec } from "../../distros/adapter.js";
+import { adapterFor } from "../../distros/registry.js";
 import { splitRpmRelease } from "../../distros/rpm-release.js";
 import { ARCH_FACTS } from "../arch.js";
 import { InvalidInputError } from "../errors.js";
@@ -69,7 +70,7 @@ const SAFE_VALUE = /^[A-Za-z0-9._+~:-]+$/;
 /** Placeholder values for one package of a request; a value that is unknown is absent. */
 export function templateValues(req: ResolveRequest, spec: HeaderPackageSpec): Record<string, string> {
   const arch = spec.arch === "host" ? req.hostArch : req.identity.arch;
-  const isDeb = req.identity.distro === "debian" || req.identity.distro === "ubuntu";
+  const isDeb = adapterFor(req.identity.distro).packageFormat === "deb";
   const debArch = spec.arch === "all" ? "all" : ARCH_FACTS[arch].deb;
   const rpmArch = spec.arch === "all" ? "noarch" : ARCH_FACTS[arch].rpm;
   const values: Record<string, string> = {

@@ -1,9 +1,11 @@
-import { compareEvr, type WantedRpm } from "./rpm-package.js";
+import { compareEvr, releaseMatches, type WantedRpm } from "./rpm-package.js";
+import { createXmlStream } from "./xml-stream.js";
 
 /**
  * `primary.xml`: one `<package>` element per RPM with name, arch, epoch/version/release, the package checksum, its
  * size and its location. Repositories' primary files run to hundreds of megabytes unpacked, so this is a push
- * scanner: feed it text chunks as they are decompressed; it keeps only the packages its filter accepts.
+ * scanner over a streaming XML parser: feed it text chunks as they are decompressed; it keeps only the packages its
+ * filter accepts. Attribute order and quoting are the XML grammar's concern, never assumed.
  */
 
 export interface PrimaryPackage {
@@ -20,88 +22,105 @@ export interface PrimaryPackage {
   base?: string;
 }
 
-/** The package names a header link can be asked for: kernel devel packages and compilers. */
+/**
+ * The package names a header link can be asked for, by the shapes RPM families give them: kernel build packages
+ * (`kernel-devel`, `kernel6.12-devel`, `kernel-rt-devel`, `kernel-devel-rt`, `kernel-macros`) and compilers.
+ */
 export function isHeaderLikeName(name: string): boolean {
   return (
-    (/^kernel[a-z0-9.]*(-[a-z0-9]+)*-devel$/.test(name) && !name.includes("-tools")) || /^gcc\d*$/.test(name)
+    (/^kernel[a-z0-9.]*(-[a-z0-9]+)*-(devel|macros)(-[a-z0-9]+)?$/.test(name) && !name.includes("-tools")) ||
+    /^gcc\d*$/.test(name)
   );
-}
-
-/** `<package ` with its space: `<packager>` shares the prefix. */
-const OPEN_TAG = "<package ";
-const NAME = /<name>([^<]+)<\/name>/;
-const ARCH = /<arch>([^<]+)<\/arch>/;
-const VERSION = /<version\s+epoch="(\d*)"\s+ver="([^"]+)"\s+rel="([^"]+)"\s*\/>/;
-const CHECKSUM = /<checksum\s+type="([a-z0-9]+)"[^>]*>([0-9a-fA-F]+)<\/checksum>/;
-const SIZE = /<size\s+package="(\d+)"/;
-const LOCATION = /<location\s+(?:xml:base="([^"]+)"\s+)?href="([^"]+)"/;
-
-function decodeEntities(s: string): string {
-  return s
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, "&");
-}
-
-/** Parses one `<package>` element; undefined when a field needed to fetch and verify it is missing. */
-export function parsePrimaryPackage(block: string): PrimaryPackage | undefined {
-  const name = NAME.exec(block)?.[1];
-  const arch = ARCH.exec(block)?.[1];
-  const ver = VERSION.exec(block);
-  const sum = CHECKSUM.exec(block);
-  const loc = LOCATION.exec(block);
-  if (!name || !arch || !ver || !sum || !loc) return undefined;
-  const size = SIZE.exec(block)?.[1];
-  return {
-    name,
-    arch,
-    epoch: ver[1] || "0",
-    version: ver[2]!,
-    release: ver[3]!,
-    checksumType: sum[1]!,
-    checksum: sum[2]!.toLowerCase(),
-    ...(size ? { size: Number(size) } : {}),
-    href: decodeEntities(loc[2]!),
-    ...(loc[1] ? { base: decodeEntities(loc[1]) } : {}),
-  };
 }
 
 export interface PrimaryScanner {
   push(chunk: string): void;
-  /** Packages kept so far; call after the last chunk. `complete` says whether the closing tag was seen. */
-  finish(): { packages: PrimaryPackage[]; complete: boolean; total: number };
+  /**
+   * Packages kept so far; call after the last chunk. `complete` says whether the document ended properly (its root
+   * element closed, no XML error); `error` names the first well-formedness error.
+   */
+  finish(): { packages: PrimaryPackage[]; complete: boolean; total: number; error?: string };
+}
+
+type PackageFields = Partial<Record<"name" | "arch" | "epoch" | "version" | "release", string>> &
+  Partial<Record<"checksumType" | "checksum" | "size" | "href" | "base", string>>;
+
+const HEX = /^[0-9a-fA-F]+$/;
+
+/** The fields of one `<package>` that fetching and verifying it needs; undefined when one is missing or malformed. */
+function toPackage(f: PackageFields): PrimaryPackage | undefined {
+  const { name, arch, version, release, checksumType, checksum, href } = f;
+  if (!name || !arch || !version || !release || !checksumType || !checksum || !HEX.test(checksum) || !href)
+    return undefined;
+  return {
+    name,
+    arch,
+    epoch: f.epoch || "0",
+    version,
+    release,
+    checksumType,
+    checksum: checksum.toLowerCase(),
+    ...(f.size && /^\d+$/.test(f.size) ? { size: Number(f.size) } : {}),
+    href,
+    ...(f.base ? { base: f.base } : {}),
+  };
+}
+
+/** Reads a direct child of `<package>` into the fields: attributes on open, character data on close. */
+function readOpen(f: PackageFields, name: string, a: Readonly<Record<string, string>>): void {
+  if (name === "version") {
+    f.epoch = a.epoch;
+    f.version = a.ver;
+    f.release = a.rel;
+  } else if (name === "checksum") f.checksumType = a.type;
+  else if (name === "size") f.size = a.package;
+  else if (name === "location") {
+    f.href = a.href;
+    f.base = a["xml:base"];
+  }
+}
+
+function readClose(f: PackageFields, name: string, text: string): void {
+  if (name === "name") f.name = text.trim();
+  else if (name === "arch") f.arch = text.trim();
+  else if (name === "checksum") f.checksum = text.trim();
 }
 
 /** A scanner keeping packages whose name passes `keepName`. */
 export function createPrimaryScanner(keepName: (name: string) => boolean = isHeaderLikeName): PrimaryScanner {
-  let buffer = "";
   let total = 0;
   let complete = false;
   const kept: PrimaryPackage[] = [];
-  return {
-    push(chunk) {
-      buffer += chunk;
-      let end = buffer.indexOf("</package>");
-      while (end >= 0) {
-        const start = buffer.lastIndexOf(OPEN_TAG, end);
-        const block = start >= 0 ? buffer.slice(start, end) : "";
-        total++;
-        const name = NAME.exec(block)?.[1];
-        if (name && keepName(name)) {
-          const pkg = parsePrimaryPackage(block);
-          if (pkg) kept.push(pkg);
-        }
-        buffer = buffer.slice(end + "</package>".length);
-        end = buffer.indexOf("</package>");
-      }
-      if (buffer.includes("</metadata>")) complete = true;
-      // Keep only the tail that can still hold an unfinished element.
-      const open = buffer.lastIndexOf(OPEN_TAG);
-      if (open > 0) buffer = buffer.slice(open);
+  let current: PackageFields | undefined;
+  // Depths: 0 <metadata>, 1 <package>, 2 its fields (name, arch, version, checksum, size, location, format …).
+  const stream = createXmlStream({
+    open(el) {
+      if (el.depth === 1 && el.name === "package") current = {};
+      else if (current && el.depth === 2) readOpen(current, el.name, el.attributes);
     },
-    finish: () => ({ packages: kept, complete, total }),
+    close(el, text) {
+      if (el.depth === 0) complete = true;
+      if (!current) return;
+      if (el.depth === 2) readClose(current, el.name, text);
+      else if (el.depth === 1 && el.name === "package") {
+        total++;
+        const pkg = current.name && keepName(current.name) ? toPackage(current) : undefined;
+        if (pkg) kept.push(pkg);
+        current = undefined;
+      }
+    },
+  });
+  return {
+    push: (chunk) => stream.push(chunk),
+    finish() {
+      const { error } = stream.end();
+      return {
+        packages: kept,
+        complete: complete && error === undefined,
+        total,
+        ...(error === undefined ? {} : { error }),
+      };
+    },
   };
 }
 
@@ -112,7 +131,7 @@ export function matchWanted(packages: readonly PrimaryPackage[], want: WantedRpm
       p.name === want.name &&
       p.arch === want.arch &&
       (want.version === undefined || p.version === want.version) &&
-      (want.release === undefined || p.release === want.release),
+      releaseMatches(want, p.release),
   );
   return hits.sort((a, b) => compareEvr(b, a));
 }

@@ -1,3 +1,5 @@
+import { createXmlStream } from "./xml-stream.js";
+
 /**
  * `repodata/repomd.xml`: the root of an RPM repository. It names each metadata file with its checksum and size, so
  * the primary index read next is verified against it before use.
@@ -12,32 +14,62 @@ export interface RepomdEntry {
   openSize?: number;
 }
 
-const DATA_BLOCK = /<data\s+type="([A-Za-z0-9_]+)"\s*>([\s\S]*?)<\/data>/g;
+export type RepomdRead = { ok: true; entries: RepomdEntry[] } | { ok: false; error: string };
 
-function field(block: string, re: RegExp): string | undefined {
-  return re.exec(block)?.[1];
+const HEX = /^[0-9a-fA-F]+$/;
+const CHECKSUM_TYPE = /^[A-Za-z0-9]+$/;
+const count = (text: string): number | undefined =>
+  /^\d+$/.test(text.trim()) ? Number(text.trim()) : undefined;
+
+/**
+ * Reads every `<data>` entry with a real XML parser (any attribute order, quoting or prefix). Entries lacking a
+ * location or a checksum are left out: they cannot be verified, so nothing may be read through them.
+ */
+export function parseRepomd(xml: string): RepomdRead {
+  const entries: RepomdEntry[] = [];
+  let data: Partial<RepomdEntry> | undefined;
+  const stream = createXmlStream({
+    open(el) {
+      if (el.depth === 1 && el.name === "data") data = { type: el.attributes.type ?? "" };
+      else if (data && el.depth === 2 && el.name === "checksum") data.checksumType = el.attributes.type;
+      else if (data && el.depth === 2 && el.name === "location") data.href = el.attributes.href;
+    },
+    close(el, text) {
+      if (!data) return;
+      if (el.depth === 2 && el.name === "checksum") data.checksum = text.trim().toLowerCase();
+      else if (el.depth === 2 && el.name === "size") data.size = count(text);
+      else if (el.depth === 2 && el.name === "open-size") data.openSize = count(text);
+      else if (el.depth === 1 && el.name === "data") {
+        const entry = verifiable(data);
+        if (entry) entries.push(entry);
+        data = undefined;
+      }
+    },
+  });
+  stream.push(xml);
+  const { error } = stream.end();
+  return error === undefined ? { ok: true, entries } : { ok: false, error: `repomd.xml: ${error}` };
 }
 
-/** Reads every `<data>` entry; entries lacking a location or checksum are skipped (they cannot be verified). */
-export function parseRepomd(xml: string): RepomdEntry[] {
-  const entries: RepomdEntry[] = [];
-  for (const m of xml.matchAll(DATA_BLOCK)) {
-    const block = m[2]!;
-    const href = field(block, /<location\s+(?:[^>]*\s)?href="([^"]+)"/);
-    const sum = /<checksum\s+type="([a-z0-9]+)"\s*>\s*([0-9a-fA-F]+)\s*<\/checksum>/.exec(block);
-    if (!href || !sum) continue;
-    const size = field(block, /<size>(\d+)<\/size>/);
-    const openSize = field(block, /<open-size>(\d+)<\/open-size>/);
-    entries.push({
-      type: m[1]!,
-      href,
-      checksumType: sum[1]!,
-      checksum: sum[2]!.toLowerCase(),
-      ...(size ? { size: Number(size) } : {}),
-      ...(openSize ? { openSize: Number(openSize) } : {}),
-    });
-  }
-  return entries;
+function verifiable(d: Partial<RepomdEntry>): RepomdEntry | undefined {
+  const { type, href, checksumType, checksum } = d;
+  if (
+    !type ||
+    !href ||
+    !checksumType ||
+    !CHECKSUM_TYPE.test(checksumType) ||
+    !checksum ||
+    !HEX.test(checksum)
+  )
+    return undefined;
+  return {
+    type,
+    href,
+    checksumType,
+    checksum,
+    ...(d.size !== undefined ? { size: d.size } : {}),
+    ...(d.openSize !== undefined ? { openSize: d.openSize } : {}),
+  };
 }
 
 export type IndexCompression = "gz" | "zst" | "xz" | "bz2" | "none";

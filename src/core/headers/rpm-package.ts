@@ -16,6 +16,8 @@ export interface WantedRpm {
   repoArch: Arch;
   version?: string;
   release?: string;
+  /** The release as far as the kernel pins it (SUSE): the repository's release equals it or continues `.<n>`. */
+  releasePrefix?: string;
 }
 
 /** Which RPM a header spec asks for in this request. */
@@ -29,11 +31,31 @@ export function wantedRpm(req: ResolveRequest, spec: HeaderPackageSpec): WantedR
       return { ...base, version: spec.version.slice(0, dash), release: spec.version.slice(dash + 1) };
     return { ...base, version: spec.version };
   }
+  if (spec.versionPrefix) {
+    const dash = spec.versionPrefix.lastIndexOf("-");
+    if (dash > 0)
+      return {
+        ...base,
+        version: spec.versionPrefix.slice(0, dash),
+        releasePrefix: spec.versionPrefix.slice(dash + 1),
+      };
+  }
   if (spec.role === "headers" || spec.role === "common") {
     const nvra = splitRpmRelease(req.identity.kernelRelease);
     if (nvra) return { ...base, version: nvra.upstreamVersion, release: nvra.release };
   }
   return base;
+}
+
+/** Whether a repository's release is the wanted one: equal, or (SUSE) the pinned prefix plus rebuild counters. */
+export function releaseMatches(want: WantedRpm, release: string): boolean {
+  if (want.release !== undefined && release !== want.release) return false;
+  const prefix = want.releasePrefix;
+  return (
+    prefix === undefined ||
+    release === prefix ||
+    (/^\.\d+(\.\d+)*$/.test(release.slice(prefix.length)) && release.startsWith(prefix))
+  );
 }
 
 /** `kernel-devel-5.14.0-427.el9.x86_64.rpm`, or undefined when the version is not pinned. */

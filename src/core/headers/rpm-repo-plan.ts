@@ -1,6 +1,5 @@
 import type { HeaderPackageSpec } from "../../distros/adapter.js";
-import { enterpriseMinor } from "../../distros/enterprise-linux.js";
-import { splitRpmRelease } from "../../distros/rpm-release.js";
+import { pointReleaseOf } from "../../distros/registry.js";
 import { ARCH_FACTS } from "../arch.js";
 import type { HeaderSource } from "../targets.js";
 import { asDirectory, expandRepoTemplate } from "./mirror-list.js";
@@ -39,19 +38,20 @@ export function rpmRepoLocators(link: RpmRepoLink, req: ResolveRequest, want: Wa
 }
 
 /**
- * vault: the point release comes from the kernel itself (`el9_5` → 9.5); a Stream-style `el9` kernel, which names
- * no minor, is looked up in the link's listed minors in order.
+ * vault: the point release comes from the kernel, as its family reads it (`el9_5` → 9.5; `4.18.0-425.3.1.el8`, whose
+ * tag names no minor, from its build number → 8.7); a kernel its family cannot place is looked up in the link's
+ * listed minors in order. A vault that names its directories otherwise (`7.9.2009`) maps them in `directories`.
  */
 export function vaultMinors(link: VaultLink, req: ResolveRequest): string[] {
-  const distTag = splitRpmRelease(req.identity.kernelRelease)?.distTag;
-  const minor = distTag ? enterpriseMinor(distTag) : undefined;
+  const minor = pointReleaseOf(req.identity);
   return minor ? [minor] : [...link.minors];
 }
 
 export function vaultLocators(link: VaultLink, req: ResolveRequest, want: WantedRpm): RepoLocator[] {
   const basearch = ARCH_FACTS[want.repoArch].rpm;
   const out: RepoLocator[] = [];
-  for (const releasever of vaultMinors(link, req)) {
+  for (const minor of vaultMinors(link, req)) {
+    const releasever = link.directories?.[minor] ?? minor;
     for (const b of link.baseurls)
       out.push({ type: "baseurl", base: expandRepoTemplate(b, { basearch, releasever }) });
   }

@@ -1,12 +1,14 @@
-import { debianAdapter } from "../../distros/debian.js";
-import { ARCH_FACTS, type Arch } from "../arch.js";
+import type { Distro } from "../../distros/adapter.js";
+import { adapterFor } from "../../distros/registry.js";
+import type { Arch } from "../arch.js";
 import { parseRelations } from "../deb822.js";
 import type { DiscoveredKernel } from "./matrix.js";
 import type { HeaderFile } from "./types.js";
 
 /**
- * Enumerates Debian kernels from apt Packages indexes: every arch-specific `linux-headers-<release>` package is a
- * kernel whose uname -r is `<release>`; its Depends name the `-common` headers and the `linux-kbuild-*` tools,
+ * Enumerates the kernels of an apt family from its Packages indexes: every package the family calls an arch
+ * headers package (Debian: `linux-headers-<release>`) is a kernel whose uname -r is `<release>`; its Depends name
+ * the companions the family's rules give a role (Debian: the `-common` headers and the `linux-kbuild-*` tools),
  * which may live in another suite (so all suites are searched together). Pure: callers pass parsed stanzas.
  */
 export interface PackagesIndex {
@@ -99,36 +101,36 @@ function pick(cands: Pkg[] | undefined, op?: string, version?: string): Pkg | un
 }
 
 /**
- * Kernels of one Debian version from its indexes. `hostArch` indexes, when given, supply the kbuild package a
+ * Kernels of one apt family version from its indexes. `hostArch` indexes, when given, supply the kbuild package a
  * cross build runs on the build host.
  */
 export function discoverDebianKernels(
   indexes: readonly PackagesIndex[],
-  distroVersion: string,
+  of: { distro: Distro; distroVersion: string },
   hostArch: Arch = "x86_64",
 ): DiscoveredKernel[] {
+  const adapter = adapterFor(of.distro);
+  const apt = adapter.apt;
+  if (!apt) return [];
   const out: DiscoveredKernel[] = [];
   const byArch = new Map<Arch, Map<string, Pkg[]>>();
   for (const arch of new Set(indexes.map((i) => i.arch)))
     byArch.set(arch, indexPackages(indexes.filter((i) => i.arch === arch)));
   for (const [arch, pkgs] of byArch) {
-    const deb = ARCH_FACTS[arch].deb;
-    // X.Y.Z releases only: `linux-headers-6.12-amd64` and friends are metapackages that track a line.
-    const release = new RegExp(`^linux-headers-(\\d+\\.\\d+\\.\\d+[A-Za-z0-9.+~-]*-${deb})$`);
     for (const name of [...pkgs.keys()].sort()) {
-      const m = release.exec(name);
-      if (!m) continue;
+      const release = apt.headersRelease(name, arch);
+      if (!release) continue;
       const headers = pick(pkgs.get(name))!;
       const files: HeaderFile[] = [headers.file];
       for (const [d] of parseRelations(headers.depends)) {
-        const role = d && debianAdapter.dependencyRole?.(d.name);
+        const role = d && adapter.dependencyRole?.(d.name);
         if (!d || !role) continue;
         const from = role === "kbuild" ? (byArch.get(hostArch) ?? pkgs) : pkgs;
         const found = pick(from.get(d.name), d.op, d.version) ?? pick(pkgs.get(d.name), d.op, d.version);
         if (found) files.push(found.file);
       }
       out.push({
-        input: { kernelRelease: m[1]!, distro: "debian", distroVersion, arch },
+        input: { kernelRelease: release, distro: of.distro, distroVersion: of.distroVersion, arch },
         headerFiles: files,
         source: `apt:${headers.suite}`,
       });

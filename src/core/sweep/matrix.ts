@@ -1,7 +1,7 @@
 import { cacheKey } from "../cache-key.js";
 import { byCodeUnit } from "../hash.js";
 import { type IdentityInput, type KernelIdentity, parseIdentity } from "../identity.js";
-import { checkSupport, type SupportResult } from "../support.js";
+import { checkSupport, type SupportOptions, type SupportResult } from "../support.js";
 import type { TargetsPolicy } from "../targets.js";
 import { compilerFor } from "../targets.js";
 import {
@@ -21,7 +21,7 @@ export interface DiscoveredKernel {
   source: string;
 }
 
-export interface MatrixOptions {
+export interface MatrixOptions extends SupportOptions {
   /** Digest of the module source; part of every cache key. */
   moduleDigest?: string;
 }
@@ -88,7 +88,7 @@ export function buildMatrix(
       seen.sources.add(k.source);
       continue;
     }
-    const admission = checkSupport(full, policy);
+    const admission = checkSupport(full, policy, options);
     if (!admission.supported || !admission.target) {
       skipped.push({ source: k.source, kernel: label(), reason: admission.reason });
       continue;

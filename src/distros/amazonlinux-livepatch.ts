@@ -1,4 +1,4 @@
-import { ARCH_FACTS, type Arch } from "../arch.js";
+import { ARCH_FACTS, type Arch } from "../core/arch.js";
 
 /**
  * Amazon Linux live-patch packages name the kernel build they patch, so their names are an index of kernels that
