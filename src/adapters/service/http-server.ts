@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { InvalidInputError, KmodforgeError } from "../../core/errors.js";
 import { type ArtifactStore, checkAssetPath } from "../../core/publish/store.js";
 import { answerText, type ErrorAnswer, errorText, type ServiceAnswer } from "../../core/service/answers.js";
@@ -23,6 +23,9 @@ import type { ServiceMetrics } from "./metrics.js";
  * Answers are JSON, or `<key> <value>` lines for `Accept: text/plain` (the shell loader's form). Every request is
  * rate limited per client (its token, else its address), every body bounded and decoded strictly.
  */
+
+/** Largest refused body still read to its end (see dropUnreadBody). */
+const DRAIN_LIMIT_BYTES = 64 * 1024;
 
 export interface ServiceServerOptions {
   service: BuildService;
@@ -111,6 +114,14 @@ function errorAnswer(err: unknown): { status: number; body: ErrorAnswer; headers
   };
 }
 
+/** An unknown path is 404; a known one asked with the wrong method is 405 (before any token is looked at). */
+function checkMethod(route: string, method: string): void {
+  const allowed = route === "build" ? "POST" : "GET";
+  if (route === "other") throw new HttpRefusal(404, "NOT_FOUND", "no such endpoint");
+  if (method !== allowed && !(allowed === "GET" && method === "HEAD"))
+    throw new HttpRefusal(405, "METHOD_NOT_ALLOWED", `${route} takes ${allowed}`, { allow: allowed });
+}
+
 export class ServiceServer {
   private readonly buckets?: TokenBuckets;
   readonly server: Server;
@@ -148,6 +159,7 @@ export class ServiceServer {
     const [route, match] = this.route(path);
     let client = req.socket.remoteAddress ?? "unknown";
     try {
+      checkMethod(route, req.method ?? "GET");
       if (route === "build") client = this.authenticate(req) ?? client;
       this.admit(route, client);
       await this.dispatch(route, match, req, res);
@@ -157,8 +169,7 @@ export class ServiceServer {
         this.o.log("error", "request failed", { route, error: (err as Error)?.stack ?? String(err) });
       if (!res.headersSent) sendError(req, res, status, body, headers);
       else res.destroy();
-      // A refused body may still be arriving: close the connection instead of reading it.
-      if (err instanceof HttpRefusal && !req.complete) res.once("finish", () => req.socket.destroy());
+      if (err instanceof HttpRefusal) this.dropUnreadBody(req, res);
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.o.metrics.requests.inc({ route, code: String(res.statusCode) });
@@ -172,6 +183,18 @@ export class ServiceServer {
           client,
         });
     }
+  }
+
+  /**
+   * A refused body may still be arriving. A small one (declared, at most DRAIN_LIMIT_BYTES) is read and discarded,
+   * so the client gets its answer on a clean connection; anything larger closes the connection instead of reading
+   * it. (The socket is taken now: the response detaches it from the request once it is sent.)
+   */
+  private dropUnreadBody(req: IncomingMessage, res: ServerResponse): void {
+    if (req.complete || Number(req.headers["content-length"]) <= DRAIN_LIMIT_BYTES) return;
+    // Null when reading was cut short: the request stream destroyed its socket already.
+    const socket: Socket | null = req.socket;
+    res.once("finish", () => socket?.destroy());
   }
 
   private route(path: string): [string, RegExpExecArray | undefined] {
@@ -206,11 +229,6 @@ export class ServiceServer {
     req: IncomingMessage,
     res: ServerResponse,
   ): Promise<void> {
-    const method = req.method ?? "GET";
-    const allowed = route === "build" ? "POST" : "GET";
-    if (route === "other") throw new HttpRefusal(404, "NOT_FOUND", "no such endpoint");
-    if (method !== allowed && !(allowed === "GET" && method === "HEAD"))
-      throw new HttpRefusal(405, "METHOD_NOT_ALLOWED", `${route} takes ${allowed}`, { allow: allowed });
     if (route === "build") {
       const body = decodeJson(req, await readBody(req, this.o.bodyLimitBytes));
       const { http, answer } = await this.o.service.request(body);
