@@ -15,11 +15,14 @@ export function servesStore(store: ArtifactStore): boolean {
   return store.url.startsWith("file:");
 }
 
-export function publicLocator(store: ArtifactStore, publicUrl: string): Locate {
+/**
+ * `publicUrl` is asked for at each use: with `--listen <host>:0` the service's own address is known only once it
+ * listens.
+ */
+export function publicLocator(store: ArtifactStore, publicUrl: () => string): Locate {
   if (!servesStore(store)) return (folder, asset) => store.locate(folder, asset);
-  const base = publicUrl.replace(/\/+$/, "");
   // Folder and asset names are one path segment of [A-Za-z0-9._-] (checkAssetPath): nothing to escape.
-  return (folder, asset) => `${base}/store/${folder}/${asset}`;
+  return (folder, asset) => `${publicUrl()}/store/${folder}/${asset}`;
 }
 
 /** A found artifact as the service hands it out: every file (modules in the order the build listed them). */

@@ -57,3 +57,16 @@ export function parseRepo(value: string | undefined): { owner: string; repo: str
     );
   return { owner: m[1]!, repo: m[2]! };
 }
+
+/** An http(s) base URL without query or fragment; trailing slashes dropped. */
+export function parsePublicUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username)
+    throw invalid("public-url", value, "an http:// or https:// URL such as https://kmodforge.example.org");
+  return url.href.replace(/\/+$/, "");
+}

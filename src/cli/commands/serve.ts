@@ -21,7 +21,7 @@ import type { Builder } from "../../core/service/builder.js";
 import type { ExecutorRequest } from "../../executors/build.js";
 import { LocalServiceBuilder } from "../../executors/service-builder.js";
 import { publishSignKeyOption, storePublisher, sweepPublishStep } from "./publish-step.js";
-import { parseListen, parseRepo, type ServeOptions } from "./serve-options.js";
+import { parseListen, parsePublicUrl, parseRepo, type ServeOptions } from "./serve-options.js";
 import { addStoreOptions, openStoreFrom, readPublicKey, readSigner } from "./store-options.js";
 import { addStateOptions, intOption, storeFrom } from "./sweep-common.js";
 
@@ -66,7 +66,7 @@ export function registerServe(program: Command): void {
     .option("--allow-anonymous", "accept POST /build without a token (trusted networks only)")
     .option(
       "--public-url <url>",
-      "how clients reach this service (default: http://<listen>); names a directory store's download URLs",
+      "how clients reach this service (default: the address it listens on); names a directory store's download URLs",
     )
     .option("--public-key <pem>", "ed25519 public key: answer only from an index whose signature verifies")
     .option(
@@ -145,7 +145,8 @@ async function serve(opts: ServeOptions): Promise<void> {
       "no service tokens: set KMODFORGE_SERVICE_TOKENS or --token-file (or --allow-anonymous)",
     );
   const store = await openStoreFrom(opts.store, opts, (line) => log("info", line));
-  const publicUrl = opts.publicUrl ?? `http://${opts.listen}`;
+  // Until the service listens (and when --public-url is not given), its own URL is not known yet.
+  let publicUrl = opts.publicUrl ? parsePublicUrl(opts.publicUrl) : "";
   const metrics = await createServiceMetrics();
   const state = storeFrom(opts);
   const builder = await openBuilder(opts, store, log);
@@ -162,8 +163,8 @@ async function serve(opts: ServeOptions): Promise<void> {
     timeoutMs: opts.timeout * 1000,
     failurePolicy: { maxRetryAfterMs: opts.maxRetryAfter * 1000 },
     ...(opts.publicKey ? { publicKey: await readPublicKey(opts.publicKey) } : {}),
-    locate: publicLocator(store, publicUrl),
-    logUrl: (id) => `${publicUrl.replace(/\/+$/, "")}/logs/${id}`,
+    locate: publicLocator(store, () => publicUrl),
+    logUrl: (id) => `${publicUrl}/logs/${id}`,
     metrics,
     log,
     pollMs: opts.poll,
@@ -180,8 +181,10 @@ async function serve(opts: ServeOptions): Promise<void> {
     ...(servesStore(store) ? { servedStore: store } : {}),
     ...(opts.logRequests ? { logRequests: true } : {}),
   });
-  await service.start();
+  // Listening first: resumed builds may finish at once and name URLs of this service.
   const url = await server.listen(host, port);
+  publicUrl ||= url;
+  await service.start();
   log("info", "listening", { url, builder: builder.kind, store: store.url, state: state.url, driverVersion });
   process.stdout.write(`${JSON.stringify({ listening: url })}\n`);
   await untilSignalled(log);
