@@ -26,7 +26,7 @@ describe("renderInitScript", () => {
   ];
 
   it("loads in order, unloads in reverse and reports each step", () => {
-    const init = renderInitScript(modules, 20);
+    const init = renderInitScript(modules, { exerciseTimeoutSec: 20 });
     expect(init.indexOf("insmod /modules/0-dep_mod.ko ")).toBeLessThan(
       init.indexOf("insmod /modules/1-kmfhello.ko.xz "),
     );
@@ -40,11 +40,23 @@ describe("renderInitScript", () => {
   });
 
   it("is valid busybox shell, as are the helpers and the default exercise", async () => {
-    for (const script of [renderInitScript(modules), HELPERS_SCRIPT, DEFAULT_EXERCISE_SCRIPT]) {
+    const viaLoader = renderInitScript(modules, { viaLoader: true });
+    for (const script of [renderInitScript(modules), viaLoader, HELPERS_SCRIPT, DEFAULT_EXERCISE_SCRIPT]) {
       const r = await busyboxSyntaxCheck(script);
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
     }
+  });
+
+  it("through the node loader: one loader run, then each module reported from /proc/modules", () => {
+    const init = renderInitScript(modules, { viaLoader: true });
+    expect(init).toContain('lout="$(sh /bin/kmodforge-loader --from-dir /artifact 2>&1)"; lrc=$?');
+    expect(init).not.toContain("insmod /modules/");
+    expect(init.indexOf('grep -q "^dep_mod " /proc/modules')).toBeLessThan(
+      init.indexOf('grep -q "^kmfhello " /proc/modules'),
+    );
+    // A loader that exits 0 without loading a module still reports that module as not loaded.
+    expect(init).toContain('[ "$mrc" = 0 ] && mrc=1');
   });
 
   it("refuses names and paths that would change the script", () => {
