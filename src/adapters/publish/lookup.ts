@@ -102,8 +102,15 @@ export async function readPublished<T extends { generation: number }>(
   }
 }
 
+/** Located files per parsed entry: a service answering the same index generation locates each entry once. */
+const located = new WeakMap<IndexEntry, { store: string; files: LocatedFile[] }>();
+
 function locate(store: ArtifactStore, entry: IndexEntry): LocatedFile[] {
-  return entryFiles(entry).map((f) => ({ ...f, url: store.locate(entry.shard, f.asset) }));
+  const known = located.get(entry);
+  if (known?.store === store.url) return known.files;
+  const files = entryFiles(entry).map((f) => ({ ...f, url: store.locate(entry.shard, f.asset) }));
+  located.set(entry, { store: store.url, files });
+  return files;
 }
 
 export async function lookupArtifact(store: ArtifactStore, request: LookupRequest): Promise<LookupAnswer> {

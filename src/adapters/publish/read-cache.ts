@@ -56,11 +56,14 @@ export class ReadCache {
   ) {}
 
   private key(store: ArtifactStore, folder: string, name: string): string {
-    return createHash("sha256").update(`${store.url}\0${folder}\0${name}`).digest("hex");
+    return `${store.url}\0${folder}\0${name}`;
   }
 
+  /** The disk layer's file of a key: named by its hash (a store URL is no file name). */
   private file(key: string): string | undefined {
-    return this.dir ? join(this.dir, key.slice(0, 2), key) : undefined;
+    if (!this.dir) return undefined;
+    const hashed = createHash("sha256").update(key).digest("hex");
+    return join(this.dir, hashed.slice(0, 2), hashed);
   }
 
   private async load(path: string | undefined): Promise<Extract<Entry, { kind: "found" }> | undefined> {

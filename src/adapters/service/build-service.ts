@@ -2,9 +2,11 @@ import { type KeyObject, randomBytes } from "node:crypto";
 import { KmodforgeError } from "../../core/errors.js";
 import type { KernelIdentity } from "../../core/identity.js";
 import { settleLimited } from "../../core/limiter.js";
+import type { IndexEntry } from "../../core/publish/index-doc.js";
 import type { ArtifactStore } from "../../core/publish/store.js";
 import { artifactAnswer, recordAnswer, type ServiceAnswer } from "../../core/service/answers.js";
 import {
+  type ArtifactRef,
   advance,
   type BuildIdentity,
   type BuildRecord,
@@ -73,6 +75,7 @@ const KEPT_FINISHED = 10_000;
 
 export class BuildService {
   private readonly known = new Map<string, BuildRecord>();
+  private readonly refs = new WeakMap<IndexEntry, ArtifactRef>();
   private readonly activeByKey = new Map<string, string>();
   private readonly following = new Set<string>();
   private readonly admitting = new Map<string, Promise<Admission>>();
@@ -158,7 +161,14 @@ export class BuildService {
       ...(this.o.publicKey ? { publicKey: this.o.publicKey } : {}),
       fresh,
     });
-    return answer.found ? artifactRef(answer, this.o.locate) : undefined;
+    if (!answer.found) return undefined;
+    // Hits of an unchanged index generation share its parsed entries: each is turned into an answer once.
+    let ref = this.refs.get(answer.entry);
+    if (!ref || ref.generation !== answer.generation) {
+      ref = artifactRef(answer, this.o.locate);
+      this.refs.set(answer.entry, ref);
+    }
+    return ref;
   }
 
   /** A miss is built only for a target in the policy and the driver version this service builds. */
