@@ -171,7 +171,9 @@ unload_loaded() {
 }
 
 load_module() { # NAME KO
-  if [ "$MODE" = modprobe ]; then
+  if [ "$MODE" = modprobe ] && [ -n "$ROOT" ]; then
+    out=$("$MODPROBE" -d "$ROOT" "$1" 2>&1)
+  elif [ "$MODE" = modprobe ]; then
     out=$("$MODPROBE" "$1" 2>&1)
   else
     out=$("$INSMOD" "$2" 2>&1)

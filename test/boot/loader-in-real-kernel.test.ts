@@ -65,23 +65,21 @@ afterAll(async () => {
 
 describe("the node loader in a real kernel", () => {
   it(
-    "verifies, decompresses and loads a real artifact in the Debian kernel it was built for",
+    "verifies, decompresses and loads a real artifact in the Debian kernel it was built for (verify --boot --loader)",
     async () => {
-      const identity = parseIdentity({
-        kernelRelease: release,
-        distro: "debian",
-        distroVersion: "12",
-        arch: "x86_64",
-      });
-      if (!identity.ok) throw identity.error;
-      const r = await bootTestForIdentity({
-        identity: identity.value,
-        modules: (await collectModuleFiles([artifactDir])).files,
-        loader: { script: join(root, "scripts/kmodforge-loader.sh"), artifactDir },
-        cacheDir: BOOT_CACHE,
-        timeoutMs: BOOT_TIMEOUT,
-      });
-      expect(r.failures, r.serialTail.join("\n")).toEqual([]);
+      const loader = join(root, "scripts/kmodforge-loader.sh");
+      const cli = await runProcess(
+        process.execPath,
+        [
+          join(root, "bin/kmodforge.js"),
+          ...["verify", "--boot", "--module", artifactDir, "--loader", loader, "--json"],
+          ...["--cache-dir", BOOT_CACHE, "--timeout", String(BOOT_TIMEOUT / 1000)],
+        ],
+        { cwd: root, timeoutMs: BOOT_TIMEOUT + 60_000 },
+      );
+      expect(cli.code, cli.stderr).toBe(0);
+      const r = JSON.parse(cli.stdout) as Awaited<ReturnType<typeof bootTestForIdentity>>;
+      expect(r.failures).toEqual([]);
       expect(r.guestRelease).toBe(release);
       const [m] = r.modules;
       expect(m).toMatchObject({ name: "kmodforge_sample", loaded: true, insmodRc: 0, unloaded: true });
@@ -89,8 +87,16 @@ describe("the node loader in a real kernel", () => {
       expect(m!.insmodOutput).toContain("kmodforge-loader: loaded kmodforge_sample");
       expect(m!.procModulesLine).toMatch(/^kmodforge_sample \d+ 0 - Live 0x[0-9a-f]+ \(OE\)$/);
       expect(r.taint.added).toEqual(["O", "E"]);
+      // --loader takes exactly one artifact directory, and only with --boot.
+      const misuse = await runProcess(
+        process.execPath,
+        [join(root, "bin/kmodforge.js"), "verify", "--module", artifactDir, "--loader", loader],
+        { cwd: root, timeoutMs: 60_000 },
+      );
+      expect(misuse.code).toBe(2);
+      expect(misuse.stderr).toContain("--loader needs --boot");
     },
-    BOOT_TIMEOUT + 60_000,
+    BOOT_TIMEOUT + 120_000,
   );
 
   it(

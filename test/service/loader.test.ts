@@ -226,9 +226,11 @@ describe("kmodforge-loader.sh", () => {
       expect(r.calls[0]).toMatch(/^insmod .*kmodforge_sample\.ko sha256=[0-9a-f]{64} magic=177ELF$/);
       const modprobe = await runLoader(shell, withService(["--mode", "modprobe"]));
       expect(modprobe.code, modprobe.stderr).toBe(LOADER_EXIT_CODES.LOADED);
+      // Installed under the host root (--root) and loaded from there.
+      expect(modprobe.calls.at(-1)).toBe(`modprobe -d ${join(work, "root")} kmodforge_sample`);
       expect(modprobe.calls.map((c) => c.split(" ").slice(0, 2).join(" "))).toEqual([
-        `depmod -b`,
-        "modprobe kmodforge_sample",
+        "depmod -b",
+        "modprobe -d",
       ]);
       expect(await dispatches()).toBe(1);
     });

@@ -1,0 +1,79 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { z } from "zod";
+import { LOADER_EXIT_CODES } from "../../src/core/service/loader-exit-codes.js";
+import { REPO } from "./support.js";
+
+/**
+ * The deployment examples in docs/examples/ stay runnable: every loader option they pass is one the loader knows
+ * (its --help), the DaemonSet mounts what the loader reads under its --root, and the systemd unit's exit statuses
+ * that stop retries are the loader's refusal codes.
+ */
+
+const read = (path: string) => readFile(join(REPO, path), "utf8");
+
+async function loaderOptions(): Promise<Set<string>> {
+  return new Set(
+    (await read("scripts/kmodforge-loader.sh")).match(/^ {2}(--[a-z-]+)/gm)?.map((o) => o.trim()),
+  );
+}
+
+const daemonSetSchema = z.object({
+  kind: z.literal("DaemonSet"),
+  spec: z.object({
+    template: z.object({
+      spec: z.object({
+        initContainers: z
+          .array(
+            z.object({
+              command: z.array(z.string()),
+              securityContext: z.object({ privileged: z.literal(true) }),
+              volumeMounts: z.array(z.object({ name: z.string(), mountPath: z.string() })),
+            }),
+          )
+          .length(1),
+        volumes: z.array(z.object({ name: z.string(), hostPath: z.object({ path: z.string() }).optional() })),
+      }),
+    }),
+  }),
+});
+
+describe("deployment examples", () => {
+  it("the DaemonSet runs the loader with known options and mounts the host's os-release and modules under --root", async () => {
+    const doc = daemonSetSchema.parse(parse(await read("docs/examples/kmodforge-loader-daemonset.yaml")));
+    const spec = doc.spec.template.spec;
+    const [init] = spec.initContainers;
+    const command = init!.command;
+    expect(command[0]).toBe("kmodforge-loader");
+    const known = await loaderOptions();
+    for (const option of command.filter((a) => a.startsWith("--"))) expect(known).toContain(option);
+    const root = command[command.indexOf("--root") + 1]!;
+    const mounted = new Map(
+      init!.volumeMounts.map((m) => [
+        m.mountPath,
+        spec.volumes.find((v) => v.name === m.name)?.hostPath?.path,
+      ]),
+    );
+    expect(mounted.get(`${root}/etc/os-release`)).toBe("/etc/os-release");
+    expect(mounted.get(`${root}/lib/modules`)).toBe("/lib/modules");
+    const dockerfile = await read("dockerfiles/loader.Dockerfile");
+    expect(dockerfile).toContain("COPY scripts/kmodforge-loader.sh /usr/local/bin/kmodforge-loader");
+  });
+
+  it("the systemd unit runs the loader with known options and stops retrying on refusals", async () => {
+    const unit = await read("docs/examples/kmodforge-loader.service");
+    const exec = /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? "";
+    expect(exec.split(" ")[0]).toBe("/usr/local/sbin/kmodforge-loader");
+    const known = await loaderOptions();
+    for (const option of exec.split(" ").filter((a) => a.startsWith("--"))) expect(known).toContain(option);
+    const codes = LOADER_EXIT_CODES;
+    expect(/^RestartPreventExitStatus=(.*)$/m.exec(unit)?.[1]?.split(" ").map(Number)).toEqual([
+      codes.USAGE,
+      codes.IDENTITY,
+      codes.CHECKSUM,
+      codes.SIGNATURE,
+    ]);
+  });
+});
