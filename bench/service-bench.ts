@@ -23,7 +23,14 @@ import { publishArtifacts } from "../src/adapters/publish/publish.js";
 import { openArtifactStore } from "../src/adapters/stores/open.js";
 import { BUILD_CACHE, newestRelease } from "../test/build/support.js";
 import { debianRelease, writeTestArtifact } from "../test/publish/support.js";
-import { debianRequest, postBuild, startService, TOKEN, waitForStatus } from "../test/service/support.js";
+import {
+  debianRequest,
+  localServiceArgs,
+  postBuild,
+  startService,
+  TOKEN,
+  waitForStatus,
+} from "../test/service/support.js";
 
 const PUBLISHED = 1_000;
 const DURATION_S = 10;
@@ -37,23 +44,11 @@ const DRIVER = "1.0.0";
 const work = await mkdtemp(join(tmpdir(), "kmodforge-service-bench-"));
 
 function serviceArgs(name: string, extra: string[] = []): string[] {
-  return [
-    "--builder",
-    "local",
-    "--store",
-    `file://${join(work, name, "store")}`,
-    "--state",
-    `file://${join(work, name, "state")}`,
-    "--driver-version",
+  return localServiceArgs(
+    join(work, name),
+    ["--rate-limit", "0", "--report-ttl", "0", "--poll", "200", ...extra],
     DRIVER,
-    "--rate-limit",
-    "0",
-    "--report-ttl",
-    "0",
-    "--poll",
-    "200",
-    ...extra,
-  ];
+  );
 }
 
 async function publishMany(storeUrl: string): Promise<string[]> {

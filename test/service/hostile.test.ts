@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   debianRequest,
   getStatus,
+  localServiceArgs,
   metric,
   postBuild,
   type RunningService,
@@ -28,15 +29,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "kmodforge-svc-hostile-"));
   await writeFile(join(work, "tokens"), `# node tokens\n${TOKEN}\n\nsecond-token-abcdefghijkl # a comment\n`);
   service = await startService(
-    [
-      "--builder",
-      "local",
-      "--store",
-      `file://${join(work, "store")}`,
-      "--state",
-      `file://${join(work, "state")}`,
-      "--driver-version",
-      "1.0.0",
+    localServiceArgs(work, [
       "--token-file",
       join(work, "tokens"),
       "--body-limit",
@@ -45,7 +38,7 @@ beforeAll(async () => {
       "5",
       "--rate-burst",
       "400",
-    ],
+    ]),
     { KMODFORGE_SERVICE_TOKENS: "" },
   );
 }, 120_000);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LOADER_EXIT_CODES } from "../../src/core/service/loader-exit-codes.js";
 import { BUILD_CACHE, newestRelease } from "../build/support.js";
 import { file, requireOrSkip, tool } from "../support/prerequisites.js";
-import { metric, REPO, type RunningService, startService, TOKEN } from "./support.js";
+import { localServiceArgs, metric, REPO, type RunningService, startService, TOKEN } from "./support.js";
 
 /**
  * The node loader (scripts/kmodforge-loader.sh) end to end against the real service with real builds: a kernel the
@@ -154,28 +154,26 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "kmodforge-loader-"));
   kernel = await newestRelease("12", "x86_64", /^linux-headers-6\.1\.0-[0-9]+-amd64$/);
   await prepareNode();
-  service = await startService([
-    "--builder",
-    "local",
-    "--store",
-    `file://${join(work, "store")}`,
-    "--state",
-    `file://${join(work, "state")}`,
-    "--driver-version",
-    DRIVER,
-    "--cache-dir",
-    BUILD_CACHE,
-    "--work-dir",
-    join(work, "build"),
-    "--publish-sign-key",
-    join(work, "sign.pem"),
-    "--poll",
-    "200",
-    "--index-ttl",
-    "100",
-    "--max-retry-after",
-    "3600",
-  ]);
+  service = await startService(
+    localServiceArgs(
+      work,
+      [
+        "--cache-dir",
+        BUILD_CACHE,
+        "--work-dir",
+        join(work, "build"),
+        "--publish-sign-key",
+        join(work, "sign.pem"),
+        "--poll",
+        "200",
+        "--index-ttl",
+        "100",
+        "--max-retry-after",
+        "3600",
+      ],
+      DRIVER,
+    ),
+  );
 }, 120_000);
 
 afterAll(async () => {

@@ -8,6 +8,7 @@ import { file, requireOrSkip, tool } from "../support/prerequisites.js";
 import {
   debianRequest,
   getStatus,
+  localServiceArgs,
   metric,
   postBuild,
   type RunningService,
@@ -28,25 +29,21 @@ let work: string;
 let kernel: string;
 
 function args(name: string, extra: string[] = []): string[] {
-  return [
-    "--builder",
-    "local",
-    "--store",
-    `file://${join(work, name, "store")}`,
-    "--state",
-    `file://${join(work, name, "state")}`,
-    "--driver-version",
+  return localServiceArgs(
+    join(work, name),
+    [
+      "--cache-dir",
+      BUILD_CACHE,
+      "--work-dir",
+      join(work, name, "work"),
+      "--poll",
+      "200",
+      "--index-ttl",
+      "100",
+      ...extra,
+    ],
     DRIVER,
-    "--cache-dir",
-    BUILD_CACHE,
-    "--work-dir",
-    join(work, name, "work"),
-    "--poll",
-    "200",
-    "--index-ttl",
-    "100",
-    ...extra,
-  ];
+  );
 }
 
 async function metrics(url: string): Promise<string> {

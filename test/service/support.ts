@@ -79,6 +79,24 @@ export async function startService(args: string[], env: NodeJS.ProcessEnv = {}):
   };
 }
 
+/**
+ * `serve --builder local` over a directory store and a directory state store below `dir`, building driver version
+ * `driverVersion` (default 1.0.0); `extra` adds or overrides options.
+ */
+export function localServiceArgs(dir: string, extra: string[] = [], driverVersion = "1.0.0"): string[] {
+  return [
+    "--builder",
+    "local",
+    "--store",
+    `file://${join(dir, "store")}`,
+    "--state",
+    `file://${join(dir, "state")}`,
+    "--driver-version",
+    driverVersion,
+    ...extra,
+  ];
+}
+
 export interface Answer {
   status: number;
   headers: Headers;
