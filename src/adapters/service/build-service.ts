@@ -1,16 +1,13 @@
 import { type KeyObject, randomBytes } from "node:crypto";
 import { KmodforgeError } from "../../core/errors.js";
 import type { KernelIdentity } from "../../core/identity.js";
-import { settleLimited } from "../../core/limiter.js";
 import type { IndexEntry } from "../../core/publish/index-doc.js";
 import type { ArtifactStore } from "../../core/publish/store.js";
 import { artifactAnswer, recordAnswer, type ServiceAnswer } from "../../core/service/answers.js";
 import {
   type ArtifactRef,
-  advance,
   type BuildIdentity,
   type BuildRecord,
-  type BuildUpdate,
   buildIdentityOf,
   dedupeKey,
   type FailurePolicy,
@@ -20,11 +17,13 @@ import {
   pastDeadline,
 } from "../../core/service/build-record.js";
 import { parseBuildRequest } from "../../core/service/build-request.js";
-import type { Builder, BuilderObservation } from "../../core/service/builder.js";
+import type { Builder } from "../../core/service/builder.js";
 import { entryId } from "../../core/sweep/matrix.js";
 import { findTarget, type TargetsPolicy } from "../../core/targets.js";
 import { lookupArtifact } from "../publish/lookup.js";
 import type { ReadCache } from "../publish/read-cache.js";
+import { BuildFollower } from "./build-follower.js";
+import { BuildLedger } from "./build-ledger.js";
 import type { Logger } from "./log.js";
 import { recordFinished, type ServiceMetrics } from "./metrics.js";
 import { artifactRef } from "./public-urls.js";
@@ -70,20 +69,31 @@ export interface BuildAnswer {
 
 type Admission = { record: BuildRecord; outcome: "new" | "joined" | "remembered" | "dispatch-failed" };
 
-/** Records kept in memory beyond the unfinished ones (answers to repeated status polls). */
-const KEPT_FINISHED = 10_000;
-
 export class BuildService {
-  private readonly known = new Map<string, BuildRecord>();
+  private readonly ledger: BuildLedger;
   private readonly refs = new WeakMap<IndexEntry, ArtifactRef>();
-  private readonly activeByKey = new Map<string, string>();
-  private readonly following = new Set<string>();
   private readonly admitting = new Map<string, Promise<Admission>>();
-  private readonly observing = new Map<string, Promise<void>>();
-  private timer?: NodeJS.Timeout;
-  private sweep?: Promise<void>;
+  private readonly follower: BuildFollower;
 
-  constructor(private readonly o: BuildServiceOptions) {}
+  constructor(private readonly o: BuildServiceOptions) {
+    this.ledger = new BuildLedger({
+      records: o.records,
+      failurePolicy: o.failurePolicy,
+      now: () => this.now(),
+      onFinished: (record) => this.finished(record),
+    });
+    this.follower = new BuildFollower({
+      ledger: this.ledger,
+      builder: o.builder,
+      records: o.records,
+      published: (record) => this.lookupRef(record.identity, record.driverVersion, true),
+      logUrl: o.logUrl,
+      log: o.log,
+      pollMs: o.pollMs,
+      ...(o.maxInterruptions !== undefined ? { maxInterruptions: o.maxInterruptions } : {}),
+      now: () => this.now(),
+    });
+  }
 
   private now(): Date {
     return this.o.now?.() ?? new Date();
@@ -94,17 +104,14 @@ export class BuildService {
     const ids = await this.o.records.activeIds();
     for (const id of ids) {
       const record = await this.o.records.current(id);
-      if (record) this.remember(record);
+      if (record) this.ledger.remember(record);
     }
     if (ids.length) this.o.log("info", "resuming unfinished builds", { builds: ids.length });
-    await this.poll();
-    this.timer = setInterval(() => void this.poll(), this.o.pollMs);
+    await this.follower.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.sweep;
-    await Promise.allSettled([...this.observing.values()]);
+    await this.follower.stop();
   }
 
   /** `POST /build`: index → validate → dedupe → dispatch (docs/service.md). */
@@ -132,10 +139,10 @@ export class BuildService {
 
   /** `GET /status/{id}`; undefined for an unknown id. */
   async status(id: string): Promise<ServiceAnswer | undefined> {
-    let record = this.known.get(id) ?? (await this.o.records.current(id));
+    let record = this.ledger.held(id) ?? (await this.o.records.current(id));
     if (!record) return undefined;
-    this.remember(record);
-    if (pastDeadline(record, this.now())) record = await this.apply(record, { status: "timed_out" });
+    this.ledger.remember(record);
+    if (pastDeadline(record, this.now())) record = await this.ledger.apply(record, { status: "timed_out" });
     return recordAnswer(record, this.now());
   }
 
@@ -200,14 +207,15 @@ export class BuildService {
   }
 
   private async admitOnce(key: string, identity: BuildIdentity, driverVersion: string): Promise<Admission> {
-    const mine = this.known.get(this.activeByKey.get(key) ?? "");
+    const mine = this.ledger.activeFor(key);
     if (mine && isActive(mine.status) && !pastDeadline(mine, this.now()))
       return { record: mine, outcome: "joined" };
     for (let attempt = 0; attempt < 8; attempt++) {
       const now = this.now();
       const claim = await this.o.records.currentClaim(key);
-      let newest = claim ? await this.read(claim.buildId) : undefined;
-      if (newest && pastDeadline(newest, now)) newest = await this.apply(newest, { status: "timed_out" });
+      let newest = claim ? await this.ledger.read(claim.buildId) : undefined;
+      if (newest && pastDeadline(newest, now))
+        newest = await this.ledger.apply(newest, { status: "timed_out" });
       const verdict = keyVerdict(newest, now);
       if (newest && verdict.kind === "in-flight") return { record: newest, outcome: "joined" };
       if (newest && verdict.kind === "remembered") return { record: newest, outcome: "remembered" };
@@ -222,7 +230,7 @@ export class BuildService {
       });
       await this.o.records.append(record);
       if (await this.o.records.claim(key, (claim?.n ?? 0) + 1, record.id, now)) {
-        this.remember(record);
+        this.ledger.remember(record);
         return { record, outcome: "new" };
       }
       // Another replica claimed this build number first: its build is the one to join.
@@ -236,10 +244,10 @@ export class BuildService {
 
   private async dispatch(record: BuildRecord): Promise<Admission> {
     try {
-      await this.o.builder.start(record, () => this.nudge(record.id));
+      await this.o.builder.start(record, () => this.follower.nudge(record.id));
     } catch (err) {
       this.o.log("error", "dispatch failed", { build: record.id, error: (err as Error).message });
-      const failed = await this.apply(record, {
+      const failed = await this.ledger.apply(record, {
         status: "failed",
         failure: {
           reason: "dispatch-failed",
@@ -258,52 +266,8 @@ export class BuildService {
     return { record, outcome: "new" };
   }
 
-  private async read(id: string): Promise<BuildRecord | undefined> {
-    const known = this.known.get(id);
-    if (known) return known;
-    const record = await this.o.records.current(id);
-    if (record) this.remember(record);
-    return record;
-  }
-
-  private remember(record: BuildRecord): void {
-    const held = this.known.get(record.id);
-    if (held && held.seq > record.seq) return;
-    this.known.delete(record.id);
-    this.known.set(record.id, record);
-    if (isActive(record.status)) {
-      this.following.add(record.id);
-      this.activeByKey.set(record.key, record.id);
-    }
-    for (const [id, r] of this.known) {
-      if (this.known.size <= KEPT_FINISHED + this.following.size) break;
-      if (!isActive(r.status)) this.known.delete(id);
-    }
-  }
-
-  /** Stores the snapshot an update leads to; when another writer got there first, decides again on theirs. */
-  private async apply(record: BuildRecord, update: BuildUpdate): Promise<BuildRecord> {
-    let current = record;
-    for (let attempt = 0; attempt < 8; attempt++) {
-      const next = advance(current, update, this.now(), this.o.failurePolicy);
-      if (!next) return current;
-      if (await this.o.records.append(next)) {
-        this.remember(next);
-        if (!isActive(next.status)) this.finished(next);
-        return next;
-      }
-      const stored = await this.o.records.current(current.id);
-      if (!stored)
-        throw new KmodforgeError("STATE_CONFLICT", `build ${current.id} vanished from the state store`);
-      this.remember(stored);
-      current = stored;
-    }
-    throw new KmodforgeError("STATE_CONFLICT", `build ${record.id}: too many racing writers`);
-  }
-
+  /** A build reached its final status: the builder may forget it; metrics and the log say how it ended. */
   private finished(record: BuildRecord): void {
-    this.following.delete(record.id);
-    if (this.activeByKey.get(record.key) === record.id) this.activeByKey.delete(record.key);
     this.o.builder.forget?.(record.id);
     const seconds = (Date.parse(record.updatedAt) - Date.parse(record.createdAt)) / 1000;
     recordFinished(this.o.metrics, record.status, seconds);
@@ -314,100 +278,5 @@ export class BuildService {
       seconds,
       ...(record.failure ? { reason: record.failure.reason, detail: record.failure.detail } : {}),
     });
-  }
-
-  private nudge(id: string): void {
-    setImmediate(() => void this.follow(id));
-  }
-
-  private async poll(): Promise<void> {
-    if (this.sweep) return;
-    this.sweep = settleLimited([...this.following], 8, (id) => this.follow(id)).then(() => undefined);
-    try {
-      await this.sweep;
-    } finally {
-      this.sweep = undefined;
-    }
-  }
-
-  /** Looks at one unfinished build (one look per build at a time). */
-  private follow(id: string): Promise<void> {
-    const running = this.observing.get(id);
-    if (running) return running;
-    const look = this.observe(id)
-      .catch((err) =>
-        this.o.log("warn", "following a build failed", { build: id, error: (err as Error).message }),
-      )
-      .finally(() => this.observing.delete(id));
-    this.observing.set(id, look);
-    return look;
-  }
-
-  private async observe(id: string): Promise<void> {
-    let record = this.known.get(id);
-    if (!record || !isActive(record.status)) {
-      this.following.delete(id);
-      return;
-    }
-    if (pastDeadline(record, this.now())) {
-      await this.apply(record, { status: "timed_out" });
-      return;
-    }
-    const seen = await this.o.builder.observe(record);
-    if (seen.status === "lost") return this.requeue(record);
-    if ("run" in seen && seen.run && seen.run.id !== record.run?.id && isActive(record.status))
-      record = await this.apply(record, { status: record.status, run: seen.run });
-    await this.settle(record, seen);
-  }
-
-  private async settle(record: BuildRecord, seen: Exclude<BuilderObservation, { status: "lost" }>) {
-    if (seen.status === "queued" || seen.status === "building") {
-      await this.apply(record, { status: seen.status });
-      return;
-    }
-    if (seen.status === "failed") {
-      if (seen.log) await this.o.records.putLog(record.id, seen.log);
-      const logUrl = seen.log ? this.o.logUrl(record.id) : (seen.failure.logUrl ?? record.run?.url);
-      await this.apply(record, {
-        status: "failed",
-        failure: { ...seen.failure, ...(logUrl ? { logUrl } : {}) },
-      });
-      return;
-    }
-    const artifact = await this.lookupRef(record.identity, record.driverVersion, true);
-    await this.apply(
-      record,
-      artifact
-        ? { status: "succeeded", artifact }
-        : {
-            status: "failed",
-            failure: {
-              reason: "publish-failed",
-              detail: `the build finished, but the index of driver version ${record.driverVersion} names no artifact for ${entryId(record.identity)}`,
-              ...(record.run ? { logUrl: record.run.url } : {}),
-            },
-          },
-    );
-  }
-
-  /** A local build this process does not know (it was restarted): queued again, or failed after too many restarts. */
-  private async requeue(record: BuildRecord): Promise<void> {
-    const limit = this.o.maxInterruptions ?? 3;
-    if (record.interruptions >= limit) {
-      await this.apply(record, {
-        status: "failed",
-        failure: {
-          reason: "interrupted",
-          detail: `the service restarted ${record.interruptions + 1} times while this build ran; it is not queued again`,
-        },
-      });
-      return;
-    }
-    const queued = await this.apply(record, { status: "queued", interrupted: true });
-    this.o.log("info", "build queued again after a restart", {
-      build: record.id,
-      interruptions: queued.interruptions,
-    });
-    await this.o.builder.start(queued, () => this.nudge(record.id));
   }
 }
