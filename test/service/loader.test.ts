@@ -287,6 +287,17 @@ describe("kmodforge-loader.sh", () => {
     for (const r of [gentoo, hostile, unreachable, wrongToken]) expect(r.calls).toEqual([]);
   });
 
+  it("keeps the verified artifact, and loads that copy when the service cannot be reached", async () => {
+    const kept = ["--cache-dir", join(work, "kept")];
+    const online = await runLoader(["dash"], withService(kept));
+    expect(online.code, online.stderr).toBe(LOADER_EXIT_CODES.LOADED);
+    const offline = await runLoader(["busybox", "sh"], ["--service", "http://127.0.0.1:9", ...kept]);
+    expect(offline.code, offline.stderr).toBe(LOADER_EXIT_CODES.LOADED);
+    expect(offline.stderr).toContain("loading the copy kept in");
+    expect(offline.calls).toHaveLength(1);
+    expect(offline.calls[0]?.split(" sha256=")[1]).toBe(online.calls[0]?.split(" sha256=")[1]);
+  });
+
   it("--from-dir verifies, decompresses and loads an artifact already on disk; a tampered one is refused", async () => {
     const store = join(work, "store");
     const dir = join(work, "artifact");

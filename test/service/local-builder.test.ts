@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -89,6 +89,11 @@ describe("serve --builder local", () => {
       expect(done.body, done.text).toMatchObject({ status: "succeeded", build_id: id, kernel });
       expect(seen.at(-1)).toBe("succeeded");
       expect(seen).toContain("building");
+      // The deadline is the default 15 minutes after the request (the first snapshot in the state store).
+      const first = JSON.parse(
+        await readFile(join(work, "main/state/service/builds", id, "000001.json"), "utf8"),
+      ) as { createdAt: string; deadline: string };
+      expect(Date.parse(first.deadline) - Date.parse(first.createdAt)).toBe(15 * 60_000);
       // What the service names is downloadable from it, byte for byte what the index says.
       const url = String(done.body.url);
       expect(url.startsWith(`${service.url}/store/`)).toBe(true);

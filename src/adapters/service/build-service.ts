@@ -72,6 +72,7 @@ type Admission = { record: BuildRecord; outcome: "new" | "joined" | "remembered"
 export class BuildService {
   private readonly ledger: BuildLedger;
   private readonly refs = new WeakMap<IndexEntry, ArtifactRef>();
+  private readonly hitAnswers = new WeakMap<ArtifactRef, ServiceAnswer>();
   private readonly admitting = new Map<string, Promise<Admission>>();
   private readonly follower: BuildFollower;
 
@@ -157,7 +158,14 @@ export class BuildService {
     fresh: boolean,
   ): Promise<ServiceAnswer | undefined> {
     const found = await this.lookupRef(identity, driverVersion, fresh);
-    return found ? artifactAnswer(found) : undefined;
+    if (!found) return undefined;
+    // One answer object per published artifact: the HTTP front serialises each once.
+    let answer = this.hitAnswers.get(found);
+    if (!answer) {
+      answer = artifactAnswer(found);
+      this.hitAnswers.set(found, answer);
+    }
+    return answer;
   }
 
   private async lookupRef(identity: BuildIdentity, driverVersion: string, fresh: boolean) {

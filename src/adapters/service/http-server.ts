@@ -68,13 +68,26 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(body);
 }
 
+/** Serialised answers, per answer object: a hit hands out the same object for as long as its index generation. */
+const serialised = new WeakMap<ServiceAnswer, { json?: string; text?: string }>();
+
+function serialise(answer: ServiceAnswer, form: "json" | "text"): string {
+  let forms = serialised.get(answer);
+  if (!forms) {
+    forms = {};
+    serialised.set(answer, forms);
+  }
+  forms[form] ??= form === "text" ? answerText(answer) : `${JSON.stringify(answer)}\n`;
+  return forms[form];
+}
+
 function sendAnswer(req: IncomingMessage, res: ServerResponse, status: number, answer: ServiceAnswer): void {
   const headers =
     answer.retry_after_seconds !== undefined && answer.status === "failed"
       ? { "retry-after": String(answer.retry_after_seconds) }
       : {};
-  if (wantsText(req)) send(res, status, "text/plain; charset=utf-8", answerText(answer), headers);
-  else send(res, status, "application/json; charset=utf-8", `${JSON.stringify(answer)}\n`, headers);
+  if (wantsText(req)) send(res, status, "text/plain; charset=utf-8", serialise(answer, "text"), headers);
+  else send(res, status, "application/json; charset=utf-8", serialise(answer, "json"), headers);
 }
 
 function sendError(

@@ -70,10 +70,10 @@ export function registerServe(program: Command): void {
     )
     .option("--public-key <pem>", "ed25519 public key: answer only from an index whose signature verifies")
     .option(
-      "--timeout <minutes>",
-      "a build not finished this long after its request is timed_out",
-      intOption("timeout", 1, 24 * 60),
-      15,
+      "--timeout <seconds>",
+      "a build not finished this long after its request is timed_out (default: 15 minutes)",
+      intOption("timeout", 1, 86_400),
+      15 * 60,
     )
     .option(
       "--max-retry-after <seconds>",
