@@ -7,7 +7,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LOADER_EXIT_CODES } from "../../src/core/service/loader-exit-codes.js";
 import { BUILD_CACHE, newestRelease } from "../build/support.js";
 import { file, requireOrSkip, tool } from "../support/prerequisites.js";
-import { localServiceArgs, metric, REPO, type RunningService, startService, TOKEN } from "./support.js";
+import {
+  localServiceArgs,
+  metric,
+  REPO,
+  type RunningService,
+  startService,
+  TOKEN,
+  writeRecorders,
+} from "./support.js";
 
 /**
  * The node loader (scripts/kmodforge-loader.sh) end to end against the real service with real builds: a kernel the
@@ -33,14 +41,6 @@ interface LoaderRun {
   calls: string[];
 }
 
-/** A recording program: logs its arguments (and the SHA-256 and magic of a file argument) and succeeds. */
-const RECORDER = `#!/bin/sh
-line="$(basename "$0") $*"
-for a in "$@"; do
-  [ -f "$a" ] && line="$line sha256=$(sha256sum "$a" | cut -d' ' -f1) magic=$(od -An -c -N4 "$a" | tr -d ' ')"
-done
-echo "$line" >> "$KMODFORGE_TEST_CALLS"
-`;
 /** uname as the node would answer: the kernel under test and x86_64. */
 const UNAME = `#!/bin/sh
 case $1 in -r) echo "$KMODFORGE_TEST_UNAME_R" ;; -m) echo x86_64 ;; *) exec /bin/uname "$@" ;; esac
@@ -49,10 +49,7 @@ case $1 in -r) echo "$KMODFORGE_TEST_UNAME_R" ;; -m) echo x86_64 ;; *) exec /bin
 async function prepareNode(): Promise<void> {
   const bin = join(work, "bin");
   await mkdir(bin, { recursive: true });
-  for (const name of ["insmod", "modprobe", "rmmod", "depmod"]) {
-    await writeFile(join(bin, name), RECORDER);
-    await chmod(join(bin, name), 0o755);
-  }
+  await writeRecorders(bin);
   await writeFile(join(bin, "uname"), UNAME);
   await chmod(join(bin, "uname"), 0o755);
   await mkdir(join(work, "root/etc"), { recursive: true });

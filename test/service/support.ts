@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -212,4 +212,25 @@ export function metric(text: string, name: string): number {
     if (m) sum += Number(m[2]);
   }
   return sum;
+}
+
+/**
+ * A recording program: appends `<name> <args>` (and the SHA-256 and first bytes of a file argument) to the file
+ * `$KMODFORGE_TEST_CALLS` and succeeds; stands in for insmod, modprobe, rmmod and depmod on a test "node".
+ */
+const RECORDER = `#!/bin/sh
+line="$(basename "$0") $*"
+for a in "$@"; do
+  [ -f "$a" ] && line="$line sha256=$(sha256sum "$a" | cut -d' ' -f1) magic=$(od -An -c -N4 "$a" | tr -d ' ')"
+done
+echo "$line" >> "$KMODFORGE_TEST_CALLS"
+`;
+
+/** The recording insmod, modprobe, rmmod and depmod in `dir`. */
+export async function writeRecorders(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const name of ["insmod", "modprobe", "rmmod", "depmod"]) {
+    await writeFile(join(dir, name), RECORDER);
+    await chmod(join(dir, name), 0o755);
+  }
 }
