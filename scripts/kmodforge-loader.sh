@@ -12,6 +12,8 @@
 #                                            14 no build finished within the time limit
 set -u
 
+# EXIT_UNEXPECTED is what a command that fails in an unforeseen way exits with on its own; named for the list.
+# shellcheck disable=SC2034
 EXIT_LOADED=0 EXIT_UNEXPECTED=1 EXIT_USAGE=2 EXIT_IDENTITY=3 EXIT_CHECKSUM=5 EXIT_BUILD_FAILED=7 EXIT_LOAD=8
 EXIT_TOOL=10 EXIT_SIGNATURE=11 EXIT_SERVICE=13 EXIT_TIMEOUT=14
 

@@ -189,6 +189,11 @@ describe("kmodforge-loader.sh", () => {
       expect(() => execFileSync(shell[0]!, [...shell.slice(1), "-n", LOADER])).not.toThrow();
   });
 
+  it("is plain POSIX sh by shellcheck's account (warnings and errors)", (ctx) => {
+    requireOrSkip(ctx, tool("shellcheck"));
+    expect(() => execFileSync("shellcheck", ["-s", "sh", "-S", "warning", LOADER])).not.toThrow();
+  });
+
   it("a kernel the store lacks: POST /build, poll, download, verify, decompress, insmod (dash)", async () => {
     const r = await runLoader(["dash"], withService(["--public-key", join(work, "public.pem")]));
     expect(r.stderr).toMatch(/build [0-9a-f]{32} of .* is (queued|building); asking again in 2 s/);
