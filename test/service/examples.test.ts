@@ -1,13 +1,16 @@
+import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
 import { LOADER_EXIT_CODES } from "../../src/core/service/loader-exit-codes.js";
+import { requireOrSkip, tool } from "../support/prerequisites.js";
 import { REPO } from "./support.js";
 
 /**
- * The deployment examples in docs/examples/ stay runnable: every loader option they pass is one the loader knows
+ * What ships for nodes stays runnable: the loader script is POSIX sh whose exit codes are the documented ones, and
+ * the deployment examples in docs/examples/ stay runnable: every loader option they pass is one the loader knows
  * (its --help), the DaemonSet mounts what the loader reads under its --root, and the systemd unit's exit statuses
  * that stop retries are the loader's refusal codes.
  */
@@ -75,5 +78,26 @@ describe("deployment examples", () => {
       codes.CHECKSUM,
       codes.SIGNATURE,
     ]);
+  });
+});
+
+describe("kmodforge-loader.sh as shipped", () => {
+  const loader = join(REPO, "scripts/kmodforge-loader.sh");
+
+  it("exits with LOADER_EXIT_CODES: the script's EXIT_* values are the documented ones", async () => {
+    const assigned = Object.fromEntries(
+      [...(await read("scripts/kmodforge-loader.sh")).matchAll(/\bEXIT_([A-Z_]+)=(\d+)/g)].map((m) => [
+        m[1],
+        Number(m[2]),
+      ]),
+    );
+    expect(assigned).toEqual(LOADER_EXIT_CODES);
+  });
+
+  it("parses under dash and busybox sh, and is POSIX sh by shellcheck's account (warnings and errors)", (ctx) => {
+    requireOrSkip(ctx, tool("dash"), tool("busybox"), tool("shellcheck"));
+    for (const shell of [["dash"], ["busybox", "sh"]])
+      expect(() => execFileSync(shell[0]!, [...shell.slice(1), "-n", loader])).not.toThrow();
+    expect(() => execFileSync("shellcheck", ["-s", "sh", "-S", "warning", loader])).not.toThrow();
   });
 });
