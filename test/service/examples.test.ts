@@ -2,11 +2,9 @@ import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
-import { z } from "zod";
 import { LOADER_EXIT_CODES } from "../../src/core/service/loader-exit-codes.js";
 import { requireOrSkip, tool } from "../support/prerequisites.js";
-import { REPO } from "./support.js";
+import { daemonSetExample, REPO } from "./support.js";
 
 /**
  * What ships for nodes stays runnable: the loader script is POSIX sh whose exit codes are the documented ones, and
@@ -23,41 +21,16 @@ async function loaderOptions(): Promise<Set<string>> {
   );
 }
 
-const daemonSetSchema = z.object({
-  kind: z.literal("DaemonSet"),
-  spec: z.object({
-    template: z.object({
-      spec: z.object({
-        initContainers: z
-          .array(
-            z.object({
-              command: z.array(z.string()),
-              securityContext: z.object({ privileged: z.literal(true) }),
-              volumeMounts: z.array(z.object({ name: z.string(), mountPath: z.string() })),
-            }),
-          )
-          .length(1),
-        volumes: z.array(z.object({ name: z.string(), hostPath: z.object({ path: z.string() }).optional() })),
-      }),
-    }),
-  }),
-});
-
 describe("deployment examples", () => {
   it("the DaemonSet runs the loader with known options and mounts the host's os-release and modules under --root", async () => {
-    const doc = daemonSetSchema.parse(parse(await read("docs/examples/kmodforge-loader-daemonset.yaml")));
-    const spec = doc.spec.template.spec;
-    const [init] = spec.initContainers;
-    const command = init!.command;
+    const { init, volumes } = daemonSetExample();
+    const command = init.command;
     expect(command[0]).toBe("kmodforge-loader");
     const known = await loaderOptions();
     for (const option of command.filter((a) => a.startsWith("--"))) expect(known).toContain(option);
     const root = command[command.indexOf("--root") + 1]!;
     const mounted = new Map(
-      init!.volumeMounts.map((m) => [
-        m.mountPath,
-        spec.volumes.find((v) => v.name === m.name)?.hostPath?.path,
-      ]),
+      init.volumeMounts.map((m) => [m.mountPath, volumes.find((v) => v.name === m.name)?.hostPath?.path]),
     );
     expect(mounted.get(`${root}/etc/os-release`)).toBe("/etc/os-release");
     expect(mounted.get(`${root}/lib/modules`)).toBe("/lib/modules");

@@ -3,12 +3,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { parse } from "yaml";
-import { z } from "zod";
 import { imageExists, podman, runtimeArgs, ulimitArgs } from "../../src/adapters/podman.js";
 import { BUILD_CACHE, newestRelease } from "../build/support.js";
 import { CONTAINER_BUILDS, file, requireOrSkip } from "../support/prerequisites.js";
 import {
+  daemonSetExample,
   localServiceArgs,
   REPO,
   type RunningService,
@@ -29,27 +28,6 @@ import {
 const BASE = "docker.io/library/debian:bookworm";
 const IMAGE = "localhost/kmodforge-loader-test:latest";
 const baseImported = CONTAINER_BUILDS.every((p) => p.present) && (await imageExists(BASE));
-
-const initContainerSchema = z.object({
-  command: z.array(z.string()),
-  volumeMounts: z.array(z.object({ name: z.string(), mountPath: z.string() })),
-});
-const daemonSetSchema = z.object({
-  spec: z.object({
-    template: z.object({
-      spec: z.object({
-        initContainers: z.array(initContainerSchema).length(1),
-        volumes: z.array(
-          z.object({
-            name: z.string(),
-            hostPath: z.object({ path: z.string() }).optional(),
-            secret: z.object({ secretName: z.string() }).optional(),
-          }),
-        ),
-      }),
-    }),
-  }),
-});
 
 let work: string;
 let kernel: string;
@@ -96,11 +74,7 @@ afterAll(async () => {
 
 describe("the loader image with the DaemonSet's command", () => {
   it("asks the service, gets the on-demand build, installs it under the host's /lib/modules and modprobes it", async () => {
-    const doc = daemonSetSchema.parse(
-      parse(await readFile(join(REPO, "docs/examples/kmodforge-loader-daemonset.yaml"), "utf8")),
-    );
-    const { initContainers, volumes } = doc.spec.template.spec;
-    const init = initContainers[0]!;
+    const { init, volumes } = daemonSetExample();
     const command = [...init.command];
     command[command.indexOf("--service") + 1] = service.url;
     // Where each of the example's volumes comes from on this "node".

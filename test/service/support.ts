@@ -4,6 +4,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { z } from "zod";
 import { publishArtifactDir } from "../../src/adapters/publish/publish.js";
 import { openArtifactStore, type StoreOptions } from "../../src/adapters/stores/open.js";
 import { writeTestArtifact } from "../publish/support.js";
@@ -233,4 +234,39 @@ export async function writeRecorders(dir: string): Promise<void> {
     await writeFile(join(dir, name), RECORDER);
     await chmod(join(dir, name), 0o755);
   }
+}
+
+const daemonSetSchema = z.object({
+  kind: z.literal("DaemonSet"),
+  spec: z.object({
+    template: z.object({
+      spec: z.object({
+        initContainers: z
+          .array(
+            z.object({
+              command: z.array(z.string()),
+              securityContext: z.object({ privileged: z.literal(true) }),
+              volumeMounts: z.array(z.object({ name: z.string(), mountPath: z.string() })),
+            }),
+          )
+          .length(1),
+        volumes: z.array(
+          z.object({
+            name: z.string(),
+            hostPath: z.object({ path: z.string() }).optional(),
+            secret: z.object({ secretName: z.string() }).optional(),
+          }),
+        ),
+      }),
+    }),
+  }),
+});
+
+/** The Kubernetes example (docs/examples/kmodforge-loader-daemonset.yaml): its one init container and the volumes. */
+export function daemonSetExample() {
+  const doc = daemonSetSchema.parse(
+    parse(readFileSync(join(REPO, "docs/examples/kmodforge-loader-daemonset.yaml"), "utf8")),
+  );
+  const { initContainers, volumes } = doc.spec.template.spec;
+  return { init: initContainers[0]!, volumes };
 }
