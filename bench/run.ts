@@ -30,6 +30,11 @@ const BENCHES: Bench[] = [
     ratios: /\/ bare make|\/ host|target/,
   },
   {
+    name: "service-bench",
+    what: "kmodforge serve: lookup hits under autocannon (saturated and at 2,000 requests/s) versus a bare node:http server, and one real --builder local miss of a Debian 12 kernel (needs a Debian mirror)",
+    ratios: /service \/ baseline|target/,
+  },
+  {
     name: "debian-sweep-bench",
     what: "the whole Debian 11/12/13 × amd64/arm64 sweep with --executor auto, cold then warm (tens of minutes)",
     ratios: /min|builds\/min|container \/ host/,

@@ -1,4 +1,4 @@
-import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runProcess } from "../adapters/run-process.js";
@@ -7,7 +7,7 @@ import { type BootOutcome, parseBootOutput } from "../core/boot/boot-result.js";
 import { LoadOrderError, loadOrder } from "../core/boot/load-order.js";
 import { qemuCommand } from "../core/boot/qemu-command.js";
 import { KmodforgeError } from "../core/errors.js";
-import { buildInitramfs, type LoadableModule, readLoadableModule } from "./initramfs.js";
+import { buildInitramfs, type LoadableModule, type LoaderInput, readLoadableModule } from "./initramfs.js";
 
 /**
  * The load test: boots a real kernel image under QEMU (software emulation) with a tiny initramfs that loads the
@@ -36,6 +36,12 @@ export interface BootTestOptions {
   expectedRelease?: string;
   /** Where the full serial log is written; kept only when given. */
   serialLogPath?: string;
+  /**
+   * Load through the node loader (scripts/kmodforge-loader.sh) as a node would: the script and the artifact
+   * directory go into the initramfs and the guest runs `kmodforge-loader --from-dir` (verify, decompress, insmod)
+   * instead of insmod-ing `modules`, which must be that directory's modules (they name what is reported).
+   */
+  loader?: { script: string; artifactDir: string };
 }
 
 export interface BootTestResult extends BootOutcome {
@@ -95,6 +101,15 @@ export async function modulesInLoadOrder(files: readonly string[], arch: Arch): 
   }
 }
 
+/** The loader script and every regular file of the artifact directory, as they go into the guest. */
+async function readLoaderInput(loader: NonNullable<BootTestOptions["loader"]>): Promise<LoaderInput> {
+  const entries = await readdir(loader.artifactDir, { withFileTypes: true });
+  const files = [];
+  for (const e of entries.filter((e) => e.isFile()))
+    files.push({ name: e.name, data: await readFile(join(loader.artifactDir, e.name)) });
+  return { script: await readFile(loader.script), files };
+}
+
 /** Boots once and reports. Never throws for a module the kernel rejects: that is a result with ok=false. */
 export async function runBootTest(options: BootTestOptions): Promise<BootTestResult> {
   if (options.modules.length === 0) throw new KmodforgeError("INVALID_INPUT", "no module given to load");
@@ -105,6 +120,7 @@ export async function runBootTest(options: BootTestOptions): Promise<BootTestRes
   const initramfs = buildInitramfs({
     busybox,
     modules,
+    ...(options.loader ? { loader: await readLoaderInput(options.loader) } : {}),
     ...(options.exerciseScript !== undefined ? { exerciseScript: options.exerciseScript } : {}),
     ...(options.exerciseTimeoutSec !== undefined ? { exerciseTimeoutSec: options.exerciseTimeoutSec } : {}),
   });

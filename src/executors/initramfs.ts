@@ -3,7 +3,13 @@ import { basename } from "node:path";
 import { gzipSync } from "node:zlib";
 import { readModuleBytes } from "../adapters/module-files.js";
 import { ARCH_FACTS, type Arch } from "../core/arch.js";
-import { HELPERS_PATH, HELPERS_SCRIPT, renderInitScript } from "../core/boot/init-script.js";
+import {
+  ARTIFACT_PATH,
+  HELPERS_PATH,
+  HELPERS_SCRIPT,
+  LOADER_PATH,
+  renderInitScript,
+} from "../core/boot/init-script.js";
 import { parseDepends } from "../core/boot/load-order.js";
 import { type CpioEntry, writeCpioNewc } from "../core/cpio.js";
 import { modinfoTag, NotAModuleError, readModuleElf } from "../core/elf-modinfo.js";
@@ -57,6 +63,12 @@ export async function readLoadableModule(file: string, arch: Arch): Promise<Load
   };
 }
 
+/** The node loader and the artifact directory it loads in the guest (file names are one safe path segment). */
+export interface LoaderInput {
+  script: Buffer;
+  files: ReadonlyArray<{ name: string; data: Buffer }>;
+}
+
 export interface InitramfsInput {
   busybox: Buffer;
   /** In load order. */
@@ -64,9 +76,29 @@ export interface InitramfsInput {
   /** Run after loading; without one the load test loads, checks and unloads. */
   exerciseScript?: string;
   exerciseTimeoutSec?: number;
+  /** Load through the node loader: the modules come from the artifact directory, not from /modules. */
+  loader?: LoaderInput;
 }
 
-/** The gzip-compressed newc initramfs: busybox, the modules, `/init` and the exercise script when there is one. */
+const SAFE_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
+
+function loaderEntries(loader: LoaderInput): CpioEntry[] {
+  for (const f of loader.files)
+    if (!SAFE_FILE_NAME.test(f.name) || f.name.includes(".."))
+      throw new KmodforgeError("INVALID_INPUT", `unusable artifact file name ${JSON.stringify(f.name)}`);
+  return [
+    { type: "dir", path: ARTIFACT_PATH },
+    ...loader.files.map(
+      (f): CpioEntry => ({ type: "file", path: `${ARTIFACT_PATH}/${f.name}`, data: f.data }),
+    ),
+    { type: "file", path: LOADER_PATH, data: loader.script, mode: 0o755 },
+  ];
+}
+
+/**
+ * The gzip-compressed newc initramfs: busybox, the modules (or the loader and its artifact), `/init` and the
+ * exercise script when there is one.
+ */
 export function buildInitramfs(input: InitramfsInput): Buffer {
   const names = new Set<string>();
   const placed = input.modules.map((m, i) => {
@@ -77,8 +109,11 @@ export function buildInitramfs(input: InitramfsInput): Buffer {
   const exercise = input.exerciseScript !== undefined ? "/exercise.sh" : undefined;
   const init = renderInitScript(
     placed.map((p) => ({ name: p.module.name, path: p.path })),
-    input.exerciseTimeoutSec ?? 30,
-    exercise,
+    {
+      exerciseTimeoutSec: input.exerciseTimeoutSec ?? 30,
+      ...(exercise ? { exercisePath: exercise } : {}),
+      viaLoader: input.loader !== undefined,
+    },
   );
   const entries: CpioEntry[] = [
     ...["bin", "dev", "lib", "modules", "proc", "root", "sys", "tmp"].map(
@@ -93,7 +128,9 @@ export function buildInitramfs(input: InitramfsInput): Buffer {
     ...(input.exerciseScript !== undefined
       ? [{ type: "file" as const, path: "exercise.sh", data: Buffer.from(input.exerciseScript) }]
       : []),
-    ...placed.map((p): CpioEntry => ({ type: "file", path: p.path, data: p.module.bytes })),
+    ...(input.loader
+      ? loaderEntries(input.loader)
+      : placed.map((p): CpioEntry => ({ type: "file", path: p.path, data: p.module.bytes }))),
     { type: "file", path: "init", data: Buffer.from(init), mode: 0o755 },
   ];
   return gzipSync(writeCpioNewc(entries), { level: 6 });

@@ -22,7 +22,7 @@ describe("renderInitScript", () => {
   ];
 
   it("loads in order, unloads in reverse and reports each step", () => {
-    const init = renderInitScript(modules, 20, "/exercise.sh");
+    const init = renderInitScript(modules, { exerciseTimeoutSec: 20, exercisePath: "/exercise.sh" });
     expect(init.indexOf("insmod /modules/0-dep_mod.ko ")).toBeLessThan(
       init.indexOf("insmod /modules/1-kmfhello.ko.xz "),
     );
@@ -49,7 +49,8 @@ describe("renderInitScript", () => {
     );
     for (const script of [
       renderInitScript(modules),
-      renderInitScript(modules, 5, "/e.sh"),
+      renderInitScript(modules, { exerciseTimeoutSec: 5, exercisePath: "/e.sh" }),
+      renderInitScript(modules, { viaLoader: true }),
       HELPERS_SCRIPT,
       sample,
     ]) {
@@ -57,6 +58,17 @@ describe("renderInitScript", () => {
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
     }
+  });
+
+  it("through the node loader: one loader run, then each module reported from /proc/modules", () => {
+    const init = renderInitScript(modules, { viaLoader: true });
+    expect(init).toContain('lout="$(sh /bin/kmodforge-loader --from-dir /artifact 2>&1)"; lrc=$?');
+    expect(init).not.toContain("insmod /modules/");
+    expect(init.indexOf('grep -q "^dep_mod " /proc/modules')).toBeLessThan(
+      init.indexOf('grep -q "^kmfhello " /proc/modules'),
+    );
+    // A loader that exits 0 without loading a module still reports that module as not loaded.
+    expect(init).toContain('[ "$mrc" = 0 ] && mrc=1');
   });
 
   it("refuses names and paths that would change the script", () => {

@@ -180,17 +180,54 @@ jobs:
       KMODFORGE_DISTRO: "rocky",
       KMODFORGE_DISTRO_VERSION: "9",
       KMODFORGE_ARCH: "x86_64",
+      KMODFORGE_DRIVER_VERSION: "1.2.3+build.4",
+      KMODFORGE_BUILD_ID: "0123456789abcdef".repeat(2),
+      KMODFORGE_STORE: "s3://acme-drivers/kmodforge",
     };
+    // Optional inputs a dispatch by hand leaves empty.
+    const optional = new Set(["KMODFORGE_DRIVER_VERSION", "KMODFORGE_BUILD_ID", "KMODFORGE_STORE"]);
     expect([...bindings.keys()].sort()).toEqual(Object.keys(good).sort());
     expect(accepts(script, good)).toBe(true);
+    for (const variable of optional)
+      expect([variable, accepts(script, { ...good, [variable]: "" })]).toEqual([variable, true]);
     for (const variable of Object.keys(good))
-      for (const value of [...HOSTILE, "debian rm", "x86_64 "])
+      for (const value of [...HOSTILE, "debian rm", "x86_64 "]) {
+        if (value === "" && optional.has(variable)) continue;
         expect([variable, value, accepts(script, { ...good, [variable]: value })]).toEqual([
           variable,
           value,
           false,
         ]);
+      }
     expect(existsSync(MARK)).toBe(false);
+  });
+
+  it("build.yml takes the stores the service dispatches with, and refuses anything else as a store", () => {
+    const { script } = checkStep("build.yml");
+    const base = {
+      KMODFORGE_KERNEL: "6.1.0-18-amd64",
+      KMODFORGE_DISTRO: "debian",
+      KMODFORGE_DISTRO_VERSION: "12",
+      KMODFORGE_ARCH: "x86_64",
+      KMODFORGE_DRIVER_VERSION: "1.2.3",
+      KMODFORGE_BUILD_ID: "",
+    };
+    for (const store of ["github:acme/drivers", "s3://acme-drivers", "s3://acme-drivers/kmod/forge_1"])
+      expect([store, accepts(script, { ...base, KMODFORGE_STORE: store })]).toEqual([store, true]);
+    for (const store of [
+      "file:///srv/store",
+      "/srv/store",
+      "github:acme",
+      "github:acme/drivers/extra",
+      "s3://Acme/x",
+      "s3://acme/../x",
+      "s3://acme//x",
+      "github:acme/drivers --force",
+      "https://example.com/store",
+    ])
+      expect([store, accepts(script, { ...base, KMODFORGE_STORE: store })]).toEqual([store, false]);
+    expect(accepts(script, { ...base, KMODFORGE_STORE: "", KMODFORGE_DRIVER_VERSION: "1..2" })).toBe(false);
+    expect(accepts(script, { ...base, KMODFORGE_STORE: "", KMODFORGE_BUILD_ID: "0".repeat(31) })).toBe(false);
   });
 
   it("chunk.yml takes only a chunk reference; generator.yml only true or false", () => {

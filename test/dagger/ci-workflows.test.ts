@@ -70,7 +70,7 @@ const workflows = readdirSync(ciDir)
 describe("CI files and docs", () => {
   it("GitHub workflows only call real functions with real flags", () => {
     const calls = workflows.flatMap(workflowCalls);
-    expect(calls.length).toBe(4);
+    expect(calls.length).toBe(6);
     expect(calls.flatMap((c) => checkCall(c.where, c.command))).toEqual([]);
   });
 

@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { components, operations } from "@octokit/openapi-types";
 import { type FixtureServer, startFixtureServer } from "./fixture-server.js";
-import { json } from "./github-rest.js";
+import { json, notFound } from "./github-rest.js";
+import { FakeRuns } from "./github-runs.js";
 
 /**
  * A local stand-in for GitHub's REST API: the workflow_dispatch endpoint with GitHub's documented request and
- * response shapes, and scripted faults (secondary rate limits, 429, 5xx, hangs) ahead of the real answer.
+ * response shapes, and scripted faults (secondary rate limits, 429, 5xx, hangs) ahead of the real answer; with
+ * `runs`, each accepted dispatch also creates a workflow run served by the Actions runs API (github-runs.ts).
  */
 type DispatchBody =
   operations["actions/create-workflow-dispatch"]["requestBody"]["content"]["application/json"];
@@ -29,6 +31,10 @@ export interface FakeGithub {
   faults: GithubFault[];
   /** Faults served to requests for one chunk (one per request). */
   faultsFor: Map<string, GithubFault[]>;
+  /** Every accepted dispatch's ref and inputs, in order. */
+  dispatches: Array<{ ref: string; inputs: Record<string, unknown> }>;
+  /** The workflow's runs (when started with `runs`). */
+  runs: FakeRuns | undefined;
   server: FixtureServer;
   close(): Promise<void>;
 }
@@ -83,14 +89,39 @@ export function serveFault(res: ServerResponse, fault: GithubFault | undefined):
   return true;
 }
 
-export async function startFakeGithub(owner: string, repo: string, workflow: string): Promise<FakeGithub> {
+export interface FakeRunsOptions {
+  /** The workflow's `run-name` template (`${{ inputs.x }}` is rendered as GitHub renders it). */
+  runName: string;
+  /** The workflow job's step names, in order (a failed run names the one that failed). */
+  steps: readonly string[];
+}
+
+export async function startFakeGithub(
+  owner: string,
+  repo: string,
+  workflow: string,
+  options: { runs?: FakeRunsOptions } = {},
+): Promise<FakeGithub> {
+  const server = await startFixtureServer();
   const fake: Omit<FakeGithub, "url" | "server" | "close"> = {
     accepted: [],
     received: [],
     faults: [],
     faultsFor: new Map(),
+    dispatches: [],
+    runs: options.runs
+      ? new FakeRuns(
+          server.url,
+          `/repos/${owner}/${repo}`,
+          workflow,
+          options.runs.runName,
+          options.runs.steps,
+        )
+      : undefined,
   };
-  const server = await startFixtureServer();
+  server.fallback((req, res) => {
+    if (!fake.runs?.serve(req, res)) notFound(res);
+  });
   server.route(`/repos/${owner}/${repo}/actions/workflows/${workflow}/dispatches`, {
     handler: async (req, res) => {
       if (req.method !== "POST")
@@ -108,6 +139,8 @@ export async function startFakeGithub(owner: string, repo: string, workflow: str
         });
       }
       fake.accepted.push(chunk);
+      fake.dispatches.push({ ref: body.ref, inputs: { ...body.inputs } });
+      fake.runs?.dispatched(body.ref, { ...body.inputs });
       res.writeHead(204).end();
     },
   });

@@ -54,8 +54,16 @@ export function notFound(res: ServerResponse): void {
   json(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
 }
 
-/** A page of a list (`per_page` up to 100, `page` from 1) with GitHub's Link header to the next one. */
-export function page<T>(res: ServerResponse, url: URL, items: readonly T[]): void {
+/**
+ * A page of a list (`per_page` up to 100, `page` from 1) with GitHub's Link header to the next one; `wrap` shapes
+ * endpoints that answer an object around the page (`{ total_count, workflow_runs }`).
+ */
+export function page<T>(
+  res: ServerResponse,
+  url: URL,
+  items: readonly T[],
+  wrap: (slice: readonly T[], total: number) => unknown = (slice) => slice,
+): void {
   const perPage = Math.min(100, Number(url.searchParams.get("per_page") ?? 30));
   const n = Math.max(1, Number(url.searchParams.get("page") ?? 1));
   const headers: Record<string, string> = {};
@@ -65,5 +73,5 @@ export function page<T>(res: ServerResponse, url: URL, items: readonly T[]): voi
     next.searchParams.set("per_page", String(perPage));
     headers.link = `<${next.href}>; rel="next"`;
   }
-  json(res, 200, items.slice((n - 1) * perPage, n * perPage), headers);
+  json(res, 200, wrap(items.slice((n - 1) * perPage, n * perPage), items.length), headers);
 }

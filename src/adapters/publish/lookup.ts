@@ -59,9 +59,10 @@ export async function readPublished<T extends { generation: number }>(
   spec: DocumentSpec<T>,
   cache: ReadCache,
   publicKey?: KeyObject,
+  options: { fresh?: boolean } = {},
 ): Promise<LoadedDocument<T> | undefined> {
   for (let attempt = 0; ; attempt++) {
-    const fresh = attempt > 0;
+    const fresh = attempt > 0 || options.fresh === true;
     const pointer = await cache.read(store, spec.folder, pointerAsset(spec.name), { fresh });
     let bytes: Buffer;
     let cached = false;
@@ -74,26 +75,42 @@ export async function readPublished<T extends { generation: number }>(
       bytes = newest.bytes;
     }
     if (publicKey) {
-      const generation = claimedGeneration(bytes);
+      const generation = cache.remember(`generation ${store.url} ${spec.folder}`, [bytes], () =>
+        claimedGeneration(bytes),
+      );
       if (generation === undefined)
         throw signatureFault(spec, "names no generation, so no signature applies");
       const sig = await cache.read(store, spec.folder, signatureAsset(spec.name, generation), {
         immutable: true,
         fresh,
       });
-      const valid = sig.kind === "found" && verifyDocument(publicKey, bytes, sig.body);
+      const valid =
+        sig.kind === "found" &&
+        cache.remember(`verify ${store.url} ${spec.folder}`, [publicKey, bytes, sig.body], () =>
+          verifyDocument(publicKey, bytes, sig.body),
+        );
       // A cached copy or a pointer pruned past its signature gets one fresh look before the verdict.
       if (!valid && attempt === 0 && (cached || sig.kind === "absent" || sig.fromCache)) continue;
       if (sig.kind !== "found") throw signatureFault(spec, `generation ${generation} has no signature`);
       if (!valid) throw signatureFault(spec, `the signature of generation ${generation} does not verify`);
     }
-    const value = parseDocument(spec, bytes);
+    // Parsing a large index is the costly part of a lookup; a service with a memory layer does it once per generation.
+    const value = cache.remember(`parse ${store.url} ${spec.folder}/${spec.name}`, [bytes], () =>
+      parseDocument(spec, bytes),
+    );
     return { value, bytes, generation: value.generation };
   }
 }
 
+/** Located files per parsed entry: a service answering the same index generation locates each entry once. */
+const located = new WeakMap<IndexEntry, { store: string; files: LocatedFile[] }>();
+
 function locate(store: ArtifactStore, entry: IndexEntry): LocatedFile[] {
-  return entryFiles(entry).map((f) => ({ ...f, url: store.locate(entry.shard, f.asset) }));
+  const known = located.get(entry);
+  if (known?.store === store.url) return known.files;
+  const files = entryFiles(entry).map((f) => ({ ...f, url: store.locate(entry.shard, f.asset) }));
+  located.set(entry, { store: store.url, files });
+  return files;
 }
 
 /** Which index a reader means: the given driver version's, else the newest one in the store's catalog. */
@@ -102,6 +119,8 @@ export interface IndexRequest {
   driverVersion?: string;
   publicKey?: KeyObject;
   cache: ReadCache;
+  /** Ask the store now, past every cache layer (a service checking what a build it followed just published). */
+  fresh?: boolean;
 }
 
 export type IndexAnswer =
@@ -113,13 +132,13 @@ export type IndexAnswer =
 export async function readIndex(store: ArtifactStore, request: IndexRequest): Promise<IndexAnswer> {
   let driverVersion = request.driverVersion;
   if (!driverVersion) {
-    const catalog = await readPublished(store, CATALOG_SPEC, request.cache, request.publicKey);
+    const catalog = await readPublished(store, CATALOG_SPEC, request.cache, request.publicKey, request);
     driverVersion = catalog ? newestDriverVersion(catalog.value) : undefined;
     if (!driverVersion) return { kind: "no-driver-version" };
   }
   const spec = indexSpec(driverVersion);
   const url = store.locate(spec.folder, pointerAsset("index"));
-  const index = await readPublished(store, spec, request.cache, request.publicKey);
+  const index = await readPublished(store, spec, request.cache, request.publicKey, request);
   return index ? { kind: "found", driverVersion, url, index } : { kind: "no-index", driverVersion, url };
 }
 

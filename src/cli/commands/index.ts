@@ -10,6 +10,7 @@ import { registerMatrix } from "./matrix.js";
 import { registerKeygen, registerPublish } from "./publish.js";
 import { registerReport } from "./report.js";
 import { registerResolve } from "./resolve.js";
+import { registerServe } from "./serve.js";
 import { registerSteps } from "./steps.js";
 import { registerSweep } from "./sweep.js";
 import { registerVerify } from "./verify.js";
@@ -31,4 +32,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerPublish,
   registerLookup,
   registerKeygen,
+  registerServe,
 ];

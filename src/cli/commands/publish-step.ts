@@ -1,5 +1,7 @@
 import { Option } from "commander";
+import type { Signer } from "../../adapters/publish/documents.js";
 import { type PublishReport, publishArtifactDir } from "../../adapters/publish/publish.js";
+import type { OpenedStore } from "../../adapters/stores/open.js";
 import type { AfterBuild } from "../../adapters/sweep-build.js";
 import { KmodforgeError } from "../../core/errors.js";
 import { openStoreFrom, readSigner, type StoreCliOptions } from "./store-options.js";
@@ -34,6 +36,15 @@ export async function openPublisher(
   const url = opts.publish ?? defaultStore;
   if (url === "none") return undefined;
   const [store, signer] = await Promise.all([openStoreFrom(url, opts, log), readSigner(opts.publishSignKey)]);
+  return storePublisher(store, signer, log);
+}
+
+/** A publisher on a store that is already open (closing it closes the store). */
+export function storePublisher(
+  store: OpenedStore,
+  signer: Signer | undefined,
+  log: (line: string) => void,
+): Publisher {
   return {
     publish: (dir) => publishArtifactDir(store, dir, { ...(signer ? { signer } : {}), log }),
     close: () => store.destroy?.(),

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { cacheSubdir, defaultCacheRoot } from "../../adapters/cache-dir.js";
@@ -27,6 +27,7 @@ interface VerifyOptions {
   timeout: string;
   cacheDir?: string;
   serialLog?: string;
+  loader?: string;
   json?: boolean;
 }
 
@@ -79,6 +80,10 @@ export function registerVerify(program: Command): void {
       `cache directory (default ${defaultCacheRoot()}, with --boot ${cacheSubdir("boot")}; see docs/cache.md)`,
     )
     .option("--serial-log <file>", "write the guest's full serial console here")
+    .option(
+      "--loader <script>",
+      "with --boot: load through the node loader (scripts/kmodforge-loader.sh --from-dir) from the one artifact directory given, as a node does (docs/service.md)",
+    )
     .option("--json", "print the result as JSON on stdout")
     .action(async (opts: VerifyOptions) => {
       const set = await collectModuleFiles(opts.module);
@@ -89,6 +94,7 @@ export function registerVerify(program: Command): void {
         arch: opts.arch ?? set.identity?.arch,
       });
       if (!id.ok) throw id.error;
+      const loader = opts.loader ? await loaderInput(opts.loader, opts) : undefined;
       if (!opts.boot) {
         await runStatic(id.value, set.files, opts);
         return;
@@ -111,6 +117,7 @@ export function registerVerify(program: Command): void {
         ...(opts.kernelImage ? { kernelImage: opts.kernelImage } : {}),
         ...(opts.busybox ? { busybox: opts.busybox } : {}),
         ...(opts.serialLog ? { serialLogPath: opts.serialLog } : {}),
+        ...(loader ? { loader } : {}),
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else process.stdout.write(renderText(result));
@@ -129,6 +136,23 @@ async function exerciseOf(opts: VerifyOptions): Promise<string | undefined> {
     throw new KmodforgeError("INVALID_INPUT", `--source ${opts.source} does not exist`);
   const path = join(opts.source, EXERCISE_IN_SOURCE);
   return existsSync(path) ? readFile(path, "utf8") : undefined;
+}
+
+/** `--loader`: the loader script and the one artifact directory it loads in the guest. */
+async function loaderInput(
+  script: string,
+  opts: VerifyOptions,
+): Promise<{ script: string; artifactDir: string }> {
+  const [dir] = opts.module;
+  if (!opts.boot) throw new KmodforgeError("INVALID_INPUT", "--loader needs --boot");
+  if (opts.module.length !== 1 || !dir || !existsSync(join(dir, "metadata.json")))
+    throw new KmodforgeError(
+      "INVALID_INPUT",
+      "--loader loads one artifact directory: pass exactly one --module <dir> holding metadata.json",
+    );
+  if (!(await stat(script).catch(() => undefined))?.isFile())
+    throw new KmodforgeError("INVALID_INPUT", `--loader ${script} is not a file`);
+  return { script, artifactDir: dir };
 }
 
 /** The static gate: vermagic, ELF machine and symbol CRCs against the kernel's own headers. */

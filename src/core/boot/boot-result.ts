@@ -64,6 +64,7 @@ const EVENT_KEYS: Record<string, readonly string[]> = {
   "taint-before": ["value"],
   "taint-after": ["value"],
   insmod: ["module", "rc", "out"],
+  loader: ["rc", "out"],
   "proc-modules": ["module", "line"],
   "exercise-begin": ["devices"],
   "exercise-end": ["rc"],

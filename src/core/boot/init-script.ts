@@ -59,23 +59,13 @@ kmf_op() {
 }
 `;
 
-/**
- * Builds `/init`. An exercise script, when there is one, is stored separately (at `exercisePath`) so it is never
- * re-quoted, and runs in its own shell under `timeout`, so a hanging device read still leaves time to unload and
- * report.
- */
-export function renderInitScript(
-  modules: readonly InitModule[],
-  exerciseTimeoutSec = 30,
-  exercisePath?: string,
-): string {
-  checkModules(modules);
-  if (exercisePath !== undefined && !SAFE_PATH.test(exercisePath))
-    throw new RangeError(`unsafe exercise path ${JSON.stringify(exercisePath)}`);
-  if (!Number.isInteger(exerciseTimeoutSec) || exerciseTimeoutSec < 1)
-    throw new RangeError("exercise timeout must be a positive integer");
-  const names = modules.map((m) => m.name).join(" ");
-  const load = modules
+/** Where the node loader and the artifact directory it loads are placed when the guest loads through the loader. */
+export const LOADER_PATH = "/bin/kmodforge-loader";
+export const ARTIFACT_PATH = "/artifact";
+
+/** One insmod per module, in order; the first refusal stops the rest. */
+function insmodEach(modules: readonly InitModule[]): string {
+  return modules
     .map(
       (m) => `if [ "$loaded_all" = 1 ]; then
   out="$(insmod ${m.path} 2>&1)"; rc=$?
@@ -84,6 +74,46 @@ export function renderInitScript(
 fi`,
     )
     .join("\n");
+}
+
+/**
+ * The node loader loads the artifact directory (verify, decompress, insmod, as on a node) and each module is then
+ * reported like an insmod: loaded when /proc/modules lists it, else with the loader's exit status and output.
+ */
+function loaderLoads(modules: readonly InitModule[]): string {
+  const report = modules
+    .map(
+      (m) => `if grep -q "^${m.name} " /proc/modules; then mrc=0; else mrc=$lrc; [ "$mrc" = 0 ] && mrc=1; fi
+mark insmod module=${m.name} rc=$mrc out="$(oneline "$lout")"
+if [ "$mrc" = 0 ]; then loaded="${m.name} $loaded"; mark proc-modules module=${m.name} line="$(grep "^${m.name} " /proc/modules)"; else loaded_all=0; fi`,
+    )
+    .join("\n");
+  return `lout="$(sh ${LOADER_PATH} --from-dir ${ARTIFACT_PATH} 2>&1)"; lrc=$?
+mark loader rc=$lrc out="$(oneline "$lout")"
+${report}`;
+}
+
+export interface InitScriptOptions {
+  exerciseTimeoutSec?: number;
+  exercisePath?: string;
+  /** Load through the node loader (LOADER_PATH, from ARTIFACT_PATH) instead of insmod-ing each module. */
+  viaLoader?: boolean;
+}
+
+/**
+ * Builds `/init`. An exercise script, when there is one, is stored separately (at `exercisePath`) so it is never
+ * re-quoted, and runs in its own shell under `timeout`, so a hanging device read still leaves time to unload and
+ * report.
+ */
+export function renderInitScript(modules: readonly InitModule[], options: InitScriptOptions = {}): string {
+  const { exerciseTimeoutSec = 30, exercisePath } = options;
+  checkModules(modules);
+  if (exercisePath !== undefined && !SAFE_PATH.test(exercisePath))
+    throw new RangeError(`unsafe exercise path ${JSON.stringify(exercisePath)}`);
+  if (!Number.isInteger(exerciseTimeoutSec) || exerciseTimeoutSec < 1)
+    throw new RangeError("exercise timeout must be a positive integer");
+  const names = modules.map((m) => m.name).join(" ");
+  const load = options.viaLoader ? loaderLoads(modules) : insmodEach(modules);
   return `#!/bin/sh
 /bin/busybox --install -s /bin
 export PATH=/bin
