@@ -36,10 +36,15 @@ for pkg in "$@"; do
   esac
 done
 
-# Debian's arch headers Makefile includes the -common tree by absolute path; point it at the sibling directory so
-# the tree works wherever it was extracted.
+# Debian's arch headers Makefile includes the -common tree by absolute path, and newer ones (7.x) also name their
+# own directory as KBUILD_OUTPUT=/usr/src/<dir>, which the kernel's Makefile requires to exist. Point both at this
+# tree (the sibling directory; the Makefile's own directory, fixed with := before the include changes
+# MAKEFILE_LIST), so the tree works wherever it was extracted.
 for mk in "$dest"/usr/src/linux-headers-*/Makefile; do
   [ -f "$mk" ] || continue
+  if grep -q '^KBUILD_OUTPUT *:*= */usr/src/' "$mk"; then
+    sed -i 's#^KBUILD_OUTPUT *:*= */usr/src/.*$#KBUILD_OUTPUT := $(patsubst %/,%,$(dir $(realpath $(lastword $(MAKEFILE_LIST)))))#' "$mk"
+  fi
   if grep -q '^include /usr/src/' "$mk"; then
     sed -i 's#^include /usr/src/\(.*\)$#include $(dir $(realpath $(lastword $(MAKEFILE_LIST))))../\1#' "$mk"
   fi

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { readFile, rename, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { cacheSubdir } from "../adapters/cache-dir.js";
 import { runProcess } from "../adapters/run-process.js";
@@ -23,12 +23,20 @@ export interface HeaderTree {
   cached: boolean;
 }
 
-export function treeKey(packageSha256: readonly string[]): string {
+/**
+ * The cache key of a tree: its packages' checksums and the extraction script's own bytes, so a change to how trees
+ * are laid out (e.g. a Makefile path rewrite) never serves a tree extracted the old way.
+ */
+export function treeKey(packageSha256: readonly string[], extractor: string | Buffer): string {
   return createHash("sha256")
     .update([...packageSha256].sort().join("\n"))
+    .update("\0")
+    .update(extractor)
     .digest("hex")
     .slice(0, 32);
 }
+
+let extractorBytes: Promise<Buffer> | undefined;
 
 /**
  * The header tree of these packages: from the cache when it is there, else extracted into it. With `at`, the
@@ -41,7 +49,12 @@ export async function headerTree(
   packages: ReadonlyArray<{ path: string; sha256: string }>,
   at?: string,
 ): Promise<HeaderTree> {
-  const root = at ?? join(cacheSubdir("trees", cacheDir), treeKey(packages.map((p) => p.sha256)));
+  extractorBytes ??= readFile(script("extract-headers.sh"));
+  const key = treeKey(
+    packages.map((p) => p.sha256),
+    await extractorBytes,
+  );
+  const root = at ?? join(cacheSubdir("trees", cacheDir), key);
   const cached = existsSync(join(root, ".complete"));
   if (!cached) {
     const temp = `${root}.${process.pid}.${Date.now()}.tmp`;

@@ -52,6 +52,15 @@ const CASES: Case[] = [
     major: 14,
     btf: true,
   },
+  {
+    // Whatever line backports serves newest (7.x today): its arch Makefile names its own directory by absolute
+    // path (KBUILD_OUTPUT=/usr/src/…), which the extracted tree must point back at itself.
+    name: "Debian 13 newest kernel line, backports included (gcc-14, BTF)",
+    version: "13",
+    pattern: (a) => new RegExp(`^linux-headers-[0-9]+\\.[0-9]+\\.[0-9]+\\+deb13-${a}$`),
+    major: 14,
+    btf: true,
+  },
 ];
 
 const ARCHES: Array<{ arch: Arch; deb: "amd64" | "arm64"; machine: string }> = [
