@@ -243,7 +243,8 @@ describe("serve --builder github", () => {
 describe("serve --builder github: deadline and restarts", () => {
   it("a build not finished within --timeout is timed_out and remembered", async () => {
     const timed = await startService(
-      args(`file://${join(work, "state-timeout")}`, ["--timeout", "2"]),
+      // Long enough for the service to see the run start on a busy machine, short enough for a test.
+      args(`file://${join(work, "state-timeout")}`, ["--timeout", "5"]),
       env(),
     );
     try {
@@ -252,12 +253,13 @@ describe("serve --builder github: deadline and restarts", () => {
       const id = String(miss.body.build_id);
       gh.runs!.start(runOf(id));
       const seen: string[] = [];
-      const out = await waitForStatus(timed.url, id, (a) => a.body.status === "timed_out", 10_000, seen);
+      await waitForStatus(timed.url, id, (a) => a.body.status !== "queued", 5_000, seen);
+      const out = await waitForStatus(timed.url, id, (a) => a.body.status === "timed_out", 15_000, seen);
       expect(seen).toContain("building");
       expect(seen.at(-1)).toBe("timed_out");
       expect(out.body).toMatchObject({
         reason: "timed-out",
-        detail: "not finished within 2 s of the request",
+        detail: "not finished within 5 s of the request",
       });
       const again = await postBuild(timed.url, debianRequest(kernel));
       expect(again.body).toMatchObject({ status: "timed_out", build_id: id });
