@@ -246,6 +246,7 @@ describe("kmodforge-loader.sh", () => {
 
   for (const [name, shell] of SHELLS)
     it(`a kernel that cannot be built: the failure, its reason and retry-after (${name})`, async () => {
+      // abi-literal-ok: an ABI the archive will never serve, so the build must fail as headers-unavailable
       const r = await runLoader(shell, withService(), { unameR: "6.1.0-999-amd64" });
       expect(r.code, r.stderr).toBe(LOADER_EXIT_CODES.BUILD_FAILED);
       expect(r.stderr).toMatch(/failed \(headers-unavailable\).*builds it again after 20\d\d-/);
@@ -253,6 +254,7 @@ describe("kmodforge-loader.sh", () => {
     }, 120_000);
 
   it("a build that does not finish within --timeout ends with the timeout code", async () => {
+    // abi-literal-ok: an ABI the archive will never serve; the zero timeout ends it before any build
     const r = await runLoader(["dash"], withService(["--timeout", "0"]), { unameR: "6.1.0-998-amd64" });
     expect(r.code, r.stderr).toBe(LOADER_EXIT_CODES.TIMEOUT);
     expect(r.stderr).toContain("did not finish within 0 s");
@@ -262,6 +264,7 @@ describe("kmodforge-loader.sh", () => {
     const gentoo = await runLoader(["dash"], withService(), { root: join(work, "gentoo") });
     expect(gentoo.code, gentoo.stderr).toBe(LOADER_EXIT_CODES.IDENTITY);
     expect(gentoo.stderr).toContain("distribution");
+    // abi-literal-ok: a hostile uname string, refused before anything is asked of the archive
     const hostile = await runLoader(["dash"], withService(), { unameR: "6.1.0-18-amd64;reboot" });
     expect(hostile.code, hostile.stderr).toBe(LOADER_EXIT_CODES.IDENTITY);
     expect((await runLoader(["dash"], ["--bogus"])).code).toBe(LOADER_EXIT_CODES.USAGE);

@@ -113,13 +113,15 @@ describe("serve --builder local", () => {
   );
 
   it("a kernel the archive does not have fails once, classified, and is remembered with its retry-after", async () => {
-    const missing = debianRequest("6.1.0-999-amd64");
+    // abi-literal-ok: an ABI the archive will never serve, so the build must fail as headers-unavailable
+    const unserved = "6.1.0-999-amd64";
+    const missing = debianRequest(unserved);
     const first = await postBuild(service.url, missing);
     expect(first.status).toBe(202);
     const id = String(first.body.build_id);
     const failed = await waitForStatus(service.url, id, (a) => a.body.status === "failed", 120_000);
     expect(failed.body.reason).toBe("headers-unavailable");
-    expect(String(failed.body.detail)).toContain("6.1.0-999-amd64");
+    expect(String(failed.body.detail)).toContain(unserved);
     const before = metric(await metrics(service.url), "kmodforge_service_dispatches_total");
     // A fleet on that kernel: every node gets the remembered failure, none starts a build.
     const fleet = await Promise.all(Array.from({ length: 50 }, () => postBuild(service.url, missing)));
