@@ -119,6 +119,13 @@ export function parseIdentity(
   }
 }
 
+// Built once: every identity parse (a service parses one per request) names the same examples.
+let releaseHint: string | undefined;
+const releaseExpectation = () => {
+  releaseHint ??= `a kernel release such as ${releaseExamples().join(", ")}`;
+  return releaseHint;
+};
+
 function parseChecked(
   input: IdentityInput,
   options: ParseOptions,
@@ -137,7 +144,7 @@ function parseChecked(
     "kernelRelease",
     raw.kernelRelease,
     MAX_RELEASE_LENGTH,
-    `a kernel release such as ${releaseExamples().join(", ")}`,
+    releaseExpectation(),
   );
   if (typeof release !== "string") issues.push(release);
 

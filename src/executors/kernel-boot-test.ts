@@ -70,7 +70,8 @@ export async function bootTestForIdentity(options: IdentityBootTestOptions): Pro
     const distroVersion = hostServed ? identity.distroVersion : BUSYBOX_SUITE_VERSION;
     shell = await fetchStaticBusybox({ cacheDir, distroVersion, arch: identity.arch });
   }
-  const kernelModules = await kernelDependencies(options, Boolean(kernelImage));
+  // The kernel's own modules come from the image package only when that package is the archive's.
+  const kernelModules = await kernelDependencies(options, !kernelImage && hostServed);
   const result = await runBootTest({
     ...rest,
     modules: [...(kernelModules?.files ?? []), ...rest.modules],
@@ -95,7 +96,7 @@ export async function bootTestForIdentity(options: IdentityBootTestOptions): Pro
  */
 async function kernelDependencies(
   options: IdentityBootTestOptions,
-  explicitImage: boolean,
+  fromArchive: boolean,
 ): Promise<KernelModules | undefined> {
   const { identity } = options;
   const given = [];
@@ -108,8 +109,7 @@ async function kernelDependencies(
     if (err instanceof LoadOrderError) return undefined;
     throw err;
   }
-  if (missing.length === 0 || explicitImage || !hostAptFamily().distros.includes(identity.distro))
-    return undefined;
+  if (missing.length === 0 || !fromArchive) return undefined;
   return fetchDebianKernelModules({
     cacheDir: options.cacheDir,
     distroVersion: identity.distroVersion,
