@@ -32,6 +32,8 @@ export interface DownloadedDeb extends DebPackage {
 
 const KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
 const DEFAULT_LIST_AGE_MS = 6 * 3600_000;
+/** What the locked update prints when another process refreshed the lists while it waited. */
+const REFRESHED_MEANWHILE = "kmodforge: lists refreshed by another process";
 
 /** A repository given explicitly (a targets/ `apt` link with URLs) instead of the host's configuration. */
 export interface AptRepository {
@@ -101,13 +103,19 @@ export class PrivateApt {
   }
 
   private async writeSources(): Promise<void> {
-    if (this.repository) {
-      for (const sub of ["lists/partial", "cache/archives/partial", "sources.list.d"])
-        await mkdir(join(this.dir, sub), { recursive: true });
-      await writeFile(join(this.dir, "sources.list"), `${(await this.repositoryLines()).join("\n")}\n`);
-      if (!existsSync(join(this.dir, "status"))) await writeFile(join(this.dir, "status"), "");
-      return;
-    }
+    for (const sub of ["lists/partial", "cache/archives/partial", "sources.list.d"])
+      await mkdir(join(this.dir, sub), { recursive: true });
+    const lines = this.repository ? await this.repositoryLines() : await this.debianLines();
+    // Other processes may be running apt on this state right now: an apt that read a half-written (empty)
+    // sources.list would drop every list, so the file is replaced whole.
+    const sources = join(this.dir, "sources.list");
+    const temp = `${sources}.${process.pid}.tmp`;
+    await writeFile(temp, `${lines.join("\n")}\n`);
+    await rename(temp, sources);
+    if (!existsSync(join(this.dir, "status"))) await writeFile(join(this.dir, "status"), "");
+  }
+
+  private async debianLines(): Promise<string[]> {
     const mirrors = await hostDebianMirrors();
     const signed = existsSync(KEYRING) ? ` signed-by=${KEYRING}` : "";
     const head = `deb [arch=${this.debArch}${signed}]`;
@@ -118,10 +126,7 @@ export class PrivateApt {
       `${head} ${mirrors.archive} ${c}-backports main`,
     ];
     if (mirrors.security) lines.push(`${head} ${mirrors.security} ${c}-security main`);
-    for (const sub of ["lists/partial", "cache/archives/partial", "sources.list.d"])
-      await mkdir(join(this.dir, sub), { recursive: true });
-    await writeFile(join(this.dir, "sources.list"), `${lines.join("\n")}\n`);
-    if (!existsSync(join(this.dir, "status"))) await writeFile(join(this.dir, "status"), "");
+    return lines;
   }
 
   /** Refreshes the package lists when missing, older than the allowed age, or when `force` is set. */
@@ -129,16 +134,31 @@ export class PrivateApt {
     const stamp = join(this.dir, "updated");
     const age = existsSync(stamp) ? Date.now() - (await stat(stamp)).mtimeMs : Number.POSITIVE_INFINITY;
     if (!force && age < this.maxListAgeMs) return;
+    const seen = existsSync(stamp) ? await readFile(stamp, "utf8") : "";
     await this.writeSources();
     // Processes sharing this state (parallel tests, a sweep and a build) take turns: apt's own lock would make the
-    // second one fail instead of wait.
+    // second one fail instead of wait. One that waited while another refreshed the lists does not refresh them
+    // again (the stamp changed), so lists others are reading are rewritten only when they are really stale.
     const r = await runProcess(
       "flock",
-      [join(this.dir, ".update.lock"), "apt-get", ...this.options(), "-q", "update"],
-      {
-        timeoutMs: 600_000,
-      },
+      [
+        join(this.dir, ".update.lock"),
+        "sh",
+        "-c",
+        'stamp=$1 seen=$2 force=$3 marker=$4; shift 4; [ "$force" = 1 ] || [ "$(cat "$stamp" 2>/dev/null)" = "$seen" ] || { echo "$marker"; exit 0; }; exec "$@"',
+        "sh",
+        stamp,
+        seen,
+        force ? "1" : "0",
+        REFRESHED_MEANWHILE,
+        "apt-get",
+        ...this.options(),
+        "-q",
+        "update",
+      ],
+      { timeoutMs: 600_000 },
     );
+    if (r.code === 0 && r.stdout.trim() === REFRESHED_MEANWHILE) return;
     // A suite that does not exist for this release (e.g. no -backports) only makes apt warn; the lists that did
     // arrive are usable. Fail only when apt got nothing at all.
     const lists = (await readdir(join(this.dir, "lists"))).filter(

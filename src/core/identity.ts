@@ -140,12 +140,7 @@ function parseChecked(
   const raw = shape.data;
   const issues: FieldIssue[] = [];
 
-  const release = checkToken(
-    "kernelRelease",
-    raw.kernelRelease,
-    MAX_RELEASE_LENGTH,
-    releaseExpectation(),
-  );
+  const release = checkToken("kernelRelease", raw.kernelRelease, MAX_RELEASE_LENGTH, releaseExpectation());
   if (typeof release !== "string") issues.push(release);
 
   let distro: Distro | undefined;

@@ -16,6 +16,8 @@ import { buildOutcome } from "./sweep-local.js";
 export interface LocalServiceBuilderOptions {
   /** Where each build's artifact directory is written (removed once published). */
   workDir: string;
+  /** The work directory is this builder's own (a temporary one): `close` removes it. */
+  ownsWorkDir?: boolean;
   /** Builds at once. */
   concurrency: number;
   /** The publish step after a successful build (the sweep's: a build beaten to the index keeps the published one). */
@@ -60,6 +62,10 @@ export class LocalServiceBuilder implements Builder {
 
   forget(id: string): void {
     this.jobs.delete(id);
+  }
+
+  async close(): Promise<void> {
+    if (this.options.ownsWorkDir) await rm(this.options.workDir, { recursive: true, force: true });
   }
 
   private async slot(): Promise<void> {

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -90,9 +90,14 @@ function checkArtifact(result: BuildResult, kernel: string, c: Case, machine: st
   const ko = execFileSync("xz", ["-dc", file]);
   expect(execFileSync("file", ["-"], { input: ko, encoding: "utf8" })).toContain(machine);
   if (c.btf) {
-    const koFile = join(mkdtempSync(join(tmpdir(), "kmodforge-ko-")), "module.ko");
+    const koDir = mkdtempSync(join(tmpdir(), "kmodforge-ko-"));
+    const koFile = join(koDir, "module.ko");
     writeFileSync(koFile, ko);
-    expect(execFileSync("readelf", ["-S", koFile], { encoding: "utf8" })).toMatch(/\.BTF/);
+    try {
+      expect(execFileSync("readelf", ["-S", koFile], { encoding: "utf8" })).toMatch(/\.BTF/);
+    } finally {
+      rmSync(koDir, { recursive: true, force: true });
+    }
   }
 }
 

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { parseIdentity } from "../../src/core/identity.js";
 import { runVerifyChecks } from "../../src/core/verify/gate.js";
 import { defaultModuleDir, script } from "../../src/executors/build-scripts.js";
@@ -27,6 +27,7 @@ describe("kernel-devel style .rpm", () => {
     if (!id.ok) throw id.error;
     const { tree } = await prepareHeaders(id.value, { cacheDir: BUILD_CACHE, hostArch: "x86_64" });
     const work = mkdtempSync(join(tmpdir(), "kmodforge-rpm-"));
+    onTestFinished(() => rmSync(work, { recursive: true, force: true }));
 
     // Flatten: common headers, then the arch tree over them, with the real top-level Makefile.
     const flat = join(work, "flat");

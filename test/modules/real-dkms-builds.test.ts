@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import type { Arch } from "../../src/core/arch.js";
 import { kernelModuleName } from "../../src/core/boot/load-order.js";
 import { KmodforgeError } from "../../src/core/errors.js";
@@ -170,6 +170,7 @@ describe("the same model in the container executor", () => {
 /** The sample module as a DKMS tree with the given extra dkms.conf lines. */
 function sampleAsDkms(extra: string): string {
   const tree = mkdtempSync(join(tmpdir(), "kmodforge-sample-dkms-"));
+  onTestFinished(() => rmSync(tree, { recursive: true, force: true }));
   cpSync(join(REPO, "kernel-module"), tree, { recursive: true });
   writeFileSync(
     join(tree, "dkms.conf"),

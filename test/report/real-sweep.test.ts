@@ -49,9 +49,11 @@ const sweep = async (extra: string[]) =>
     "--artifacts",
     join(dir, "artifacts"),
     "--json",
-    "--quiet",
     ...extra,
   ]);
+
+/** What a failed sweep said: its summary (with each failure's reason) and the end of its progress log. */
+const said = (r: { stdout: string; stderr: string }) => `${r.stdout}\n${r.stderr.slice(-3000)}`;
 
 describe("the report of a real local sweep of Debian 12 kernels", () => {
   it("renders two built kernels, a compile failure and unavailable headers, as a user sees them", async (ctx) => {
@@ -64,7 +66,7 @@ describe("the report of a real local sweep of Debian 12 kernels", () => {
       "--publish",
       storeUrl,
     ]);
-    expect(built.code, built.stderr).toBe(0);
+    expect(built.code, said(built)).toBe(0);
     expect(JSON.parse(built.stdout)).toMatchObject({ scheduled: 2, built: 2, failed: 0 });
     const failed = await sweep([
       "--limit",
@@ -74,7 +76,7 @@ describe("the report of a real local sweep of Debian 12 kernels", () => {
       "--publish",
       "none",
     ]);
-    expect(failed.code).toBe(7);
+    expect(failed.code, said(failed)).toBe(7);
     expect(JSON.parse(failed.stdout)).toMatchObject({ scheduled: 1, built: 0, failed: 1 });
 
     // A headers failure as the build reports it, recorded through the state adapter like a CI job would.

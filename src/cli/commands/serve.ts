@@ -220,6 +220,7 @@ async function openBuilder(opts: ServeOptions, store: OpenedStore, log: Logger):
   const publisher = storePublisher(store, await readSigner(opts.publishSignKey), progress);
   return new LocalServiceBuilder({
     workDir: opts.workDir ?? (await mkdtemp(join(tmpdir(), "kmodforge-serve-"))),
+    ownsWorkDir: !opts.workDir,
     concurrency: opts.jobs,
     publish: sweepPublishStep(publisher, progress),
     executor: opts.executor as ExecutorRequest,
