@@ -8,6 +8,7 @@ import { hostDebianMirrors } from "./apt-metadata.js";
 import { cacheSubdir } from "./cache-dir.js";
 import { imageExists, imageId, podman, podmanGlobalArgs, runtimeArgs, ulimitArgs } from "./podman.js";
 import { runProcess } from "./run-process.js";
+import { tempBeside } from "./temp-name.js";
 
 /**
  * Builder images for the container executor: the family's Dockerfile built with the plan's arguments, tagged by a
@@ -106,7 +107,7 @@ export async function ensureBaseImage(distro: Distro, base: string, options: Ima
 /** debootstrap a minimal root of the suite from the host's apt mirror and import it as `name`. */
 async function importDebootstrapBase(suite: string, name: string, options: ImageOptions): Promise<void> {
   const mirrors = await hostDebianMirrors();
-  const root = join(cacheSubdir("images", options.cacheDir), `${suite}-rootfs.${process.pid}`);
+  const root = tempBeside(join(cacheSubdir("images", options.cacheDir), `${suite}-rootfs`));
   await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true });
   try {

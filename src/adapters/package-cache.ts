@@ -6,6 +6,7 @@ import { ChecksumMismatchError, KmodforgeError } from "../core/errors.js";
 import type { HttpClient, PackageCandidate } from "../core/headers/types.js";
 import { cacheSubdir } from "./cache-dir.js";
 import { assertSuccess, createHttpClient } from "./http.js";
+import { tempBeside } from "./temp-name.js";
 
 /**
  * Content-addressed cache of downloaded packages: a file lives at `<dir>/<sha256>/<file name>` and is only ever
@@ -56,7 +57,7 @@ export async function fetchPackage(
     throw new ChecksumMismatchError(candidate.url, candidate.sha256, actual);
   const final = join(dir, actual, name);
   await mkdir(join(dir, actual), { recursive: true });
-  const temp = `${final}.${process.pid}.${Date.now()}.part`;
+  const temp = tempBeside(final, "part");
   try {
     await writeFile(temp, res.body);
     await rename(temp, final);

@@ -17,7 +17,8 @@ import {
   PACKAGE_NAME,
   readAptList,
 } from "./apt-metadata.js";
-import { runProcess } from "./run-process.js";
+import { type RunOptions, runProcess } from "./run-process.js";
+import { tempBeside } from "./temp-name.js";
 
 /**
  * apt with its own state (lists, cache, an empty dpkg status) under a directory we own, for any Debian suite and
@@ -109,7 +110,7 @@ export class PrivateApt {
     // Other processes may be running apt on this state right now: an apt that read a half-written (empty)
     // sources.list would drop every list, so the file is replaced whole.
     const sources = join(this.dir, "sources.list");
-    const temp = `${sources}.${process.pid}.tmp`;
+    const temp = tempBeside(sources);
     await writeFile(temp, `${lines.join("\n")}\n`);
     await rename(temp, sources);
     if (!existsSync(join(this.dir, "status"))) await writeFile(join(this.dir, "status"), "");
@@ -142,7 +143,7 @@ export class PrivateApt {
     const r = await runProcess(
       "flock",
       [
-        join(this.dir, ".update.lock"),
+        this.updateLock(),
         "sh",
         "-c",
         'stamp=$1 seen=$2 force=$3 marker=$4; shift 4; [ "$force" = 1 ] || [ "$(cat "$stamp" 2>/dev/null)" = "$seen" ] || { echo "$marker"; exit 0; }; exec "$@"',
@@ -178,6 +179,18 @@ export class PrivateApt {
     await writeFile(stamp, new Date().toISOString());
   }
 
+  /**
+   * Runs an apt command that reads the lists, holding the update lock shared: a refresh by another process waits
+   * until no reader is in the middle of the lists and caches it rewrites, and readers wait for a refresh to end.
+   */
+  private read(tool: "apt-cache" | "apt-get", args: string[], options: RunOptions) {
+    return runProcess("flock", ["--shared", this.updateLock(), tool, ...this.options(), ...args], options);
+  }
+
+  private updateLock(): string {
+    return join(this.dir, ".update.lock");
+  }
+
   private ensure(): Promise<void> {
     this.ready ??= this.update();
     return this.ready;
@@ -188,9 +201,7 @@ export class PrivateApt {
     if (!PACKAGE_NAME.test(name))
       throw new KmodforgeError("INVALID_INPUT", `not a Debian package name: ${JSON.stringify(name)}`);
     await this.ensure();
-    const r = await runProcess("apt-cache", [...this.options(), "show", "--no-all-versions", name], {
-      timeoutMs: 60_000,
-    });
+    const r = await this.read("apt-cache", ["show", "--no-all-versions", name], { timeoutMs: 60_000 });
     if (r.code !== 0) return undefined;
     return debPackage(parseDeb822(r.stdout)[0]);
   }
@@ -203,13 +214,9 @@ export class PrivateApt {
         `not a Debian package: ${JSON.stringify(`${name}=${version}`)}`,
       );
     await this.ensure();
-    const r = await runProcess(
-      "apt-get",
-      [...this.options(), "-q", "download", "--print-uris", `${name}=${version}`],
-      {
-        timeoutMs: 60_000,
-      },
-    );
+    const r = await this.read("apt-get", ["-q", "download", "--print-uris", `${name}=${version}`], {
+      timeoutMs: 60_000,
+    });
     const m = /^'([^']+)'/m.exec(r.stdout);
     return r.code === 0 && m ? m[1] : undefined;
   }
@@ -218,7 +225,7 @@ export class PrivateApt {
   async suiteOf(name: string, version: string): Promise<string | undefined> {
     if (!PACKAGE_NAME.test(name)) return undefined;
     await this.ensure();
-    const r = await runProcess("apt-cache", [...this.options(), "policy", name], { timeoutMs: 60_000 });
+    const r = await this.read("apt-cache", ["policy", name], { timeoutMs: 60_000 });
     const lines = r.stdout.split("\n");
     const at = lines.findIndex((l) => l.replace("***", "").trim().split(/\s+/)[0] === version);
     for (const line of lines.slice(at + 1)) {
@@ -266,9 +273,7 @@ export class PrivateApt {
   /** Package names matching an anchored regular expression (apt-cache's own regex syntax). */
   async names(pattern: string): Promise<string[]> {
     await this.ensure();
-    const r = await runProcess("apt-cache", [...this.options(), "search", "--names-only", pattern], {
-      timeoutMs: 60_000,
-    });
+    const r = await this.read("apt-cache", ["search", "--names-only", pattern], { timeoutMs: 60_000 });
     return r.stdout
       .split("\n")
       .map((l) => l.split(" - ")[0]!.trim())
@@ -286,11 +291,10 @@ export class PrivateApt {
     await mkdir(destDir, { recursive: true });
     const work = await mkdtemp(join(destDir, ".download-"));
     try {
-      const r = await runProcess(
-        "apt-get",
-        [...this.options(), "-q", "download", `${pkg.name}=${pkg.version}`],
-        { cwd: work, timeoutMs: 600_000 },
-      );
+      const r = await this.read("apt-get", ["-q", "download", `${pkg.name}=${pkg.version}`], {
+        cwd: work,
+        timeoutMs: 600_000,
+      });
       const files = (await readdir(work)).filter((f) => f.endsWith(".deb"));
       if (r.code !== 0 || files.length !== 1) {
         throw new KmodforgeError(

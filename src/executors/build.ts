@@ -3,6 +3,7 @@ import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { cacheSubdir, defaultCacheRoot } from "../adapters/cache-dir.js";
 import { loadTargets } from "../adapters/targets-fs.js";
+import { tempBeside } from "../adapters/temp-name.js";
 import { type Arch, normaliseArch } from "../core/arch.js";
 import { identityAndTarget, planBuilder } from "../core/build/builder-plan.js";
 import type { ExecutorKind } from "../core/build/executor-choice.js";
@@ -121,9 +122,10 @@ export async function buildModule(req: BuildRequest): Promise<BuildResult> {
     step,
   });
   reportHeaderDrift(req, headers);
-  const work = join(
-    cacheSubdir("work", cacheDir),
-    `${identity.kernelRelease}-${identity.arch}-${process.pid}-${Date.now()}`,
+  // Two builds of one kernel may run at once (a service building two driver versions): each has its own.
+  const work = tempBeside(
+    join(cacheSubdir("work", cacheDir), `${identity.kernelRelease}-${identity.arch}`),
+    "work",
   );
   const dirs: BuildDirs = {
     headersRoot: headers.tree.root,

@@ -4,6 +4,7 @@ import { readFile, rename, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { cacheSubdir } from "../adapters/cache-dir.js";
 import { runProcess } from "../adapters/run-process.js";
+import { tempBeside } from "../adapters/temp-name.js";
 import { KmodforgeError } from "../core/errors.js";
 import { script } from "./build-scripts.js";
 
@@ -57,7 +58,7 @@ export async function headerTree(
   const root = at ?? join(cacheSubdir("trees", cacheDir), key);
   const cached = existsSync(join(root, ".complete"));
   if (!cached) {
-    const temp = `${root}.${process.pid}.${Date.now()}.tmp`;
+    const temp = tempBeside(root);
     const r = await runProcess("sh", [script("extract-headers.sh"), temp, ...packages.map((p) => p.path)], {
       timeoutMs: 600_000,
     });

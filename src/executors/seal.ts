@@ -3,6 +3,7 @@ import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promis
 import { basename, join } from "node:path";
 import { verifyModuleSignature } from "../adapters/module-signature.js";
 import { digestSourceDir } from "../adapters/source-digest.js";
+import { tempBeside } from "../adapters/temp-name.js";
 import type { HeadersRecord } from "../core/build/headers-record.js";
 import { namePackage } from "../core/build/package-naming.js";
 import { cacheKey } from "../core/cache-key.js";
@@ -184,7 +185,7 @@ export async function seal(req: SealRequest): Promise<SealResult> {
   });
   if (!names.ok) throw names.error;
   const { artifactName, moduleFiles } = names.value;
-  const staging = join(req.outDir, `.${artifactName}.${process.pid}.${Date.now()}.tmp`);
+  const staging = tempBeside(join(req.outDir, `.${artifactName}`));
   await mkdir(staging, { recursive: true });
   try {
     const modules: ModuleFile[] = [];

@@ -87,4 +87,31 @@ describe("package cache", () => {
     expect((err as HttpFailure).status).toBe(302);
     expect(filesUnder(dir)).toEqual([]);
   });
+  it("concurrent fetches of one package in one process (builds sharing a common package) all get the whole file", async () => {
+    // The server answers all of them at once, so their writes finish together.
+    const waiting: Array<() => void> = [];
+    const together = 20;
+    server.route("/together/kernel-devel-6.8.9-300.fc40.x86_64.rpm", {
+      handler: (_req, res) =>
+        new Promise<void>((done) => {
+          waiting.push(() => {
+            res.writeHead(200, { "content-length": String(RPM.length) }).end(RPM);
+            done();
+          });
+          if (waiting.length === together) for (const answer of waiting) answer();
+        }),
+    });
+    const dir = join(work, "together");
+    const fetched = await Promise.allSettled(
+      Array.from({ length: together }, () =>
+        fetchPackage(candidate("/together", sha256(RPM)), { cacheDir: dir }),
+      ),
+    );
+    expect(fetched.filter((f) => f.status === "rejected")).toEqual([]);
+    expect(filesUnder(dir).sort()).toEqual([
+      sha256(RPM),
+      join(sha256(RPM), "kernel-devel-6.8.9-300.fc40.x86_64.rpm"),
+    ]);
+    expect(readFileSync(join(dir, sha256(RPM), "kernel-devel-6.8.9-300.fc40.x86_64.rpm"))).toEqual(RPM);
+  });
 });

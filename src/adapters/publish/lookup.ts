@@ -15,6 +15,7 @@ import {
 import { verifyDocument } from "../../core/publish/signing.js";
 import type { ArtifactStore } from "../../core/publish/store.js";
 import { entryId } from "../../core/sweep/matrix.js";
+import { tempBeside } from "../temp-name.js";
 import { claimedGeneration, type LoadedDocument, parseDocument, readNewest } from "./documents.js";
 import type { ReadCache } from "./read-cache.js";
 
@@ -185,7 +186,7 @@ export async function downloadArtifact(
     verified.push({ file: f.file, body: r.body });
   }
   const target = join(dir, answer.entry.artifactName);
-  const partial = `${target}.partial-${process.pid}`;
+  const partial = tempBeside(target, "partial");
   await rm(partial, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
   for (const v of verified) await writeFile(join(partial, v.file), v.body);

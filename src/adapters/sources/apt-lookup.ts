@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { debPackageSchema } from "../apt-metadata.js";
 import type { PrivateApt } from "../private-apt.js";
+import { tempBeside } from "../temp-name.js";
 
 /**
  * One package's candidate, URL and suite from a private apt state: kernel packages from one pass over the
@@ -52,7 +53,7 @@ async function readMemo(file: string, stamp: string): Promise<Memo> {
 }
 
 async function writeMemo(file: string, memo: Memo): Promise<void> {
-  const temp = `${file}.${process.pid}.${Date.now()}`;
+  const temp = tempBeside(file);
   await writeFile(temp, JSON.stringify(memo));
   await rename(temp, file);
 }
