@@ -10,7 +10,7 @@ import { identityAndTarget } from "./core/build/builder-plan.js";
 import { buildPipeline, engineArch } from "./dagger/build-pipeline.js";
 import { type CliSecrets, cliContainer, runCli } from "./dagger/cli-container.js";
 import { buildInEngine, loadChunkEntries, parseKernelList } from "./dagger/fan-out.js";
-import { publishSecrets, runPublish } from "./dagger/publish.js";
+import { runPublish, storeSecrets } from "./dagger/publish.js";
 
 @object()
 export class Kmodforge {
@@ -236,7 +236,8 @@ export class Kmodforge {
 
   /**
    * Render the sweep state as the coverage report (docs/report.md). Returns a directory with index.html (one
-   * self-contained page), report.json (the same data) and summary.md (Markdown for $GITHUB_STEP_SUMMARY).
+   * self-contained page), report.json (the same data) and summary.md (Markdown for $GITHUB_STEP_SUMMARY). With a
+   * store, every published artifact is linked from its cell with its sha256, read from the store's index.
    */
   @func({ cache: "never" })
   report(
@@ -246,19 +247,28 @@ export class Kmodforge {
     artifacts?: Directory,
     /** Public base URL the artifact directories are served under (links in the page point there) */
     artifactsUrl?: string,
-    /** S3-compatible endpoint for the state store */
+    /** S3-compatible endpoint for the state store (and an s3:// artifact store) */
     s3Endpoint?: string,
-    /** AWS access key id for an s3:// state store */
+    /** AWS access key id for an s3:// state or artifact store */
     awsAccessKeyId?: Secret,
-    /** AWS secret access key for an s3:// state store */
+    /** AWS secret access key for an s3:// state or artifact store */
     awsSecretAccessKey?: Secret,
+    /** Artifact store whose index links the published artifacts: github:owner/repo or s3://bucket/prefix */
+    store?: string,
+    /** GitHub token for a github: artifact store */
+    githubToken?: Secret,
   ): Directory {
     const args = ["report", "--state", state, "--out", "/tmp/report", "--markdown", "/tmp/report/summary.md"];
-    let ctr = this.cli({ awsAccessKeyId, awsSecretAccessKey });
+    // The state store may be S3 whatever the artifact store is: its AWS credentials stay.
+    const forStore = store
+      ? storeSecrets(store, { githubToken, awsAccessKeyId, awsSecretAccessKey }, "report")
+      : {};
+    let ctr = this.cli({ awsAccessKeyId, awsSecretAccessKey, ...forStore });
     if (artifacts) {
       ctr = ctr.withDirectory("/artifacts", artifacts);
       args.push("--artifacts", "/artifacts");
     }
+    if (store) args.push("--store", store);
     if (artifactsUrl) args.push("--artifacts-url", artifactsUrl);
     if (s3Endpoint) args.push("--s3-endpoint", s3Endpoint);
     return runCli(ctr, args).directory("/tmp/report");
@@ -302,7 +312,7 @@ export class Kmodforge {
     /** AWS secret access key for an s3:// store */
     awsSecretAccessKey?: Secret,
   ): Promise<string> {
-    const secrets = publishSecrets(store, { githubToken, awsAccessKeyId, awsSecretAccessKey });
+    const secrets = storeSecrets(store, { githubToken, awsAccessKeyId, awsSecretAccessKey });
     return runPublish(this.cli(secrets), { artifacts, store, force, signKey, s3Endpoint }).stdout();
   }
 

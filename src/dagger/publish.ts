@@ -12,8 +12,15 @@ export interface PublishCall {
   s3Endpoint?: string;
 }
 
-/** The secrets the CLI container needs for a store URL (only those of its kind are passed on). */
-export function publishSecrets(store: string, secrets: CliSecrets): CliSecrets {
+/**
+ * The secrets the CLI container needs for an artifact store URL (only those of its kind are passed on). A file://
+ * store is refused: it would stay inside the function's container; `command` names what to run on the host instead.
+ */
+export function storeSecrets(
+  store: string,
+  secrets: CliSecrets,
+  command: "publish" | "report" = "publish",
+): CliSecrets {
   const kind = parseStoreUrl(store, { field: "store", github: true }).kind;
   if (kind === "file")
     throw new InvalidInputError([
@@ -21,7 +28,7 @@ export function publishSecrets(store: string, secrets: CliSecrets): CliSecrets {
         field: "store",
         given: store,
         expected: "github:<owner>/<repo> or s3://<bucket>/<prefix>",
-        message: `store: ${store} would stay inside the function's container; use github: or s3:// (or kmodforge publish on the host)`,
+        message: `store: ${store} would stay inside the function's container; use github: or s3:// (or kmodforge ${command} on the host)`,
       },
     ]);
   return kind === "github"
