@@ -18,6 +18,7 @@ import {
   fakeId,
   renderChain,
   startFakeSession,
+  withModule,
 } from "./support/fake-session.js";
 
 /**
@@ -313,15 +314,11 @@ beforeAll(async () => {
     if (leaf === "entries") return ["kmodforge__sample_1.0.0_debian-12_x86-64_6.1.0-57-amd64"];
     return null;
   });
-  process.env.DAGGER_SESSION_PORT = String(session.port);
-  process.env.DAGGER_SESSION_TOKEN = session.token;
-  const { connection, dag } = await import("@dagger.io/dagger");
-  const { Kmodforge } = await import("../../src/index.js");
-  await connection(async () => {
+  await withModule(session, async (k, dag) => {
     for (const c of CASES) {
       current = c;
       const before = session.captured.length;
-      const out = await new Kmodforge().build(c.kernel, c.distro, c.version, c.arch, dag.directory());
+      const out = await k.build(c.kernel, c.distro, c.version, c.arch, dag.directory());
       await out.entries();
       byCase.set(c.name, session.captured.slice(before));
     }

@@ -1,14 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CapturedStep, type FakeSession, fakeId, startFakeSession } from "./support/fake-session.js";
+import {
+  type CapturedStep,
+  type FakeSession,
+  fakeId,
+  startFakeSession,
+  withModule,
+} from "./support/fake-session.js";
 
 /**
- * Drives `Kmodforge.publish` through the SDK's real send path against a fake session server: the function is the
- * CLI's `publish` in the CLI container, with the key as a mounted secret and only the store's own credentials.
+ * Drives the functions that talk to an artifact store — `Kmodforge.publish` and `Kmodforge.report` — through the
+ * SDK's real send path against a fake session server: each is the CLI's command in the CLI container, with the
+ * signing key as a mounted secret and only the store's own credentials.
  */
 
 let session: FakeSession;
 const calls: Record<string, CapturedStep[]> = {};
+const reports: Record<string, CapturedStep[]> = {};
 let refused: unknown;
+let reportRefused: unknown;
 
 beforeAll(async () => {
   session = await startFakeSession((leaf, chain) => {
@@ -16,12 +25,7 @@ beforeAll(async () => {
     if (leaf === "stdout") return '{"published":[]}\n';
     return null;
   });
-  process.env.DAGGER_SESSION_PORT = String(session.port);
-  process.env.DAGGER_SESSION_TOKEN = session.token;
-  const { connection, dag } = await import("@dagger.io/dagger");
-  const { Kmodforge } = await import("../../src/index.js");
-  await connection(async () => {
-    const k = new Kmodforge();
+  await withModule(session, async (k, dag) => {
     const artifacts = dag.directory();
     const key = dag.setSecret("index-key", "pem");
     const token = dag.setSecret("token", "t");
@@ -38,6 +42,23 @@ beforeAll(async () => {
       calls[name] = session.captured.slice(before).at(-1)?.chain ?? [];
     }
     refused = await k.publish(artifacts, "file:///tmp/store").catch((e: unknown) => e);
+
+    for (const [name, store] of [
+      ["github", "github:acme/drivers"],
+      ["s3", "s3://artifacts/kmod"],
+      ["none", undefined],
+    ] as const) {
+      const before = session.captured.length;
+      await k
+        .report("s3://state/kmod", undefined, undefined, "http://minio:9000", aws, aws, store, token)
+        .id();
+      reports[name] = session.captured.slice(before).at(-1)?.chain ?? [];
+    }
+    try {
+      k.report("s3://state/kmod", undefined, undefined, undefined, aws, aws, "file:///tmp/store");
+    } catch (err) {
+      reportRefused = err;
+    }
   });
 }, 60_000);
 
@@ -84,5 +105,45 @@ describe("the publish function", () => {
 
   it("refuses a file:// store, which would stay inside the container", () => {
     expect(String(refused)).toMatch(/would stay inside the function's container/);
+  });
+});
+
+const reportExec = (name: string) => args(reports[name] ?? [], "withExec").at(-1)?.args as string[];
+
+describe("the report function", () => {
+  it("reads a GitHub store's index with the GitHub token, keeping the S3 state store's credentials", () => {
+    expect(reportExec("github")).toEqual([
+      "node",
+      "/kmodforge/bin/kmodforge.js",
+      "report",
+      "--state",
+      "s3://state/kmod",
+      "--out",
+      "/tmp/report",
+      "--markdown",
+      "/tmp/report/summary.md",
+      "--store",
+      "github:acme/drivers",
+      "--s3-endpoint",
+      "http://minio:9000",
+    ]);
+    expect(args(reports.github ?? [], "withSecretVariable").map((a) => a.name)).toEqual([
+      "GITHUB_TOKEN",
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+    ]);
+  });
+
+  it("passes no GitHub token for an S3 store, and no --store without one", () => {
+    expect(reportExec("s3")).toEqual(expect.arrayContaining(["--store", "s3://artifacts/kmod"]));
+    expect(args(reports.s3 ?? [], "withSecretVariable").map((a) => a.name)).not.toContain("GITHUB_TOKEN");
+    expect(reportExec("none")).not.toContain("--store");
+    expect(args(reports.none ?? [], "withSecretVariable").map((a) => a.name)).not.toContain("GITHUB_TOKEN");
+  });
+
+  it("refuses a file:// store and says to run kmodforge report on the host", () => {
+    expect(String(reportRefused)).toMatch(
+      /would stay inside the function's container.*kmodforge report on the host/,
+    );
   });
 });

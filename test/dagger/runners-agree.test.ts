@@ -12,7 +12,7 @@ import { BUILD_CACHE, newestServedRelease } from "../build/support.js";
 import { dkmsSource } from "../modules/dkms-sources.js";
 import { evaluatedOutput } from "../modules/support.js";
 import { CONTAINER_BUILDS, requireOrSkip } from "../support/prerequisites.js";
-import { type CapturedStep, fakeId, startFakeSession } from "./support/fake-session.js";
+import { type CapturedStep, fakeId, startFakeSession, withModule } from "./support/fake-session.js";
 
 /**
  * One build, two runners, the same command lines: a real build through the container executor (its builder steps
@@ -100,14 +100,10 @@ async function daggerBuild(
     if (leaf === "entries") return dkms && chain.length === 2 ? ["dkms.conf"] : [];
     return null;
   });
-  process.env.DAGGER_SESSION_PORT = String(session.port);
-  process.env.DAGGER_SESSION_TOKEN = session.token;
   try {
-    const { connection, dag } = await import("@dagger.io/dagger");
-    const { Kmodforge } = await import("../../src/index.js");
     let final: CapturedStep[] = [];
-    await connection(async () => {
-      await (await new Kmodforge().build(kernel, "debian", "12", arch, dag.directory())).entries();
+    await withModule(session, async (k, dag) => {
+      await (await k.build(kernel, "debian", "12", arch, dag.directory())).entries();
       final = session.captured.at(-1)?.chain ?? [];
     });
     const work = final.find((s) => s.field === "withDirectory" && s.args.path === "/work/out")?.args.source;

@@ -1,6 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { dag } from "@dagger.io/dagger";
 import { type FieldNode, Kind, parse, print, type ValueNode, valueFromASTUntyped } from "graphql";
+import type { Kmodforge } from "../../../src/index.js";
 
 /**
  * A stand-in for the Dagger session API: records every GraphQL document the SDK posts and answers by mirroring
@@ -109,4 +111,20 @@ export function renderChain(chain: readonly CapturedStep[]): string {
 /** The ID the fake hands out for a `{ … { id } }` pre-query: the chain it names, wrapped. */
 export function fakeId(chain: readonly CapturedStep[]): string {
   return `ID<${renderChain(chain.slice(0, -1))}>`;
+}
+
+/**
+ * Runs `body` with the kmodforge module connected to this fake session through the SDK's real send path: every
+ * document the module's functions post lands in `session.captured`.
+ */
+export async function withModule(
+  session: FakeSession,
+  body: (module: Kmodforge, client: typeof dag) => Promise<void>,
+): Promise<void> {
+  process.env.DAGGER_SESSION_PORT = String(session.port);
+  process.env.DAGGER_SESSION_TOKEN = session.token;
+  // Imported once the session is named: the SDK reads the environment when it connects.
+  const sdk = await import("@dagger.io/dagger");
+  const { Kmodforge: Module } = await import("../../../src/index.js");
+  await sdk.connection(() => body(new Module(), sdk.dag));
 }
