@@ -108,7 +108,6 @@ export async function ensureBaseImage(distro: Distro, base: string, options: Ima
 async function importDebootstrapBase(suite: string, name: string, options: ImageOptions): Promise<void> {
   const mirrors = await hostDebianMirrors();
   const root = tempBeside(join(cacheSubdir("images", options.cacheDir), `${suite}-rootfs`));
-  await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true });
   try {
     const boot = await runProcess("debootstrap", ["--variant=minbase", suite, root, mirrors.archive], {

@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { checkStoreKey, type StateStore } from "../core/sweep/store.js";
+import { uniqueTag } from "./temp-name.js";
 
 /** Temporary files of unfinished writes start with this; listings skip them. */
 export const TEMP_PREFIX = ".tmp-";
@@ -10,7 +10,7 @@ export const TEMP_PREFIX = ".tmp-";
 /** Writes the body to a flushed temporary file beside `final`; returns its path. */
 async function writeTemp(final: string, body: string | Uint8Array): Promise<string> {
   await mkdir(dirname(final), { recursive: true });
-  const tmp = join(dirname(final), `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString("hex")}`);
+  const tmp = join(dirname(final), `${TEMP_PREFIX}${uniqueTag()}`);
   const handle = await open(tmp, "wx");
   try {
     await handle.writeFile(body);

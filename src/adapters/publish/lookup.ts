@@ -187,7 +187,6 @@ export async function downloadArtifact(
   }
   const target = join(dir, answer.entry.artifactName);
   const partial = tempBeside(target, "partial");
-  await rm(partial, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
   for (const v of verified) await writeFile(join(partial, v.file), v.body);
   await rm(target, { recursive: true, force: true });
